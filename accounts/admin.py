@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from accounts import services
+from accounts.models import Team, Tenant, User
+from core.admin import TenantScopedAdmin
+
+
+class TenantCreationForm(forms.ModelForm):
+    admin_email = forms.EmailField(label="First super admin's email")
+    admin_password = forms.CharField(label="First super admin's password", widget=forms.PasswordInput)
+
+    class Meta:
+        model = Tenant
+        fields = ["name"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    """Platform operators manage tenants; they never see a tenant's sensitive values."""
+
+    list_display = ["name", "created_at", "user_count"]
+    search_fields = ["name"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = TenantCreationForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_platform_operator:
+            return queryset
+        return queryset.filter(pk=request.user.tenant_id)
+
+    @admin.display(description="Users")
+    def user_count(self, tenant: Tenant) -> int:
+        return tenant.users.count()
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_platform_operator or request.user.is_super_admin
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_platform_operator
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_platform_operator
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            obj.save(update_fields=["name", "updated_at"])
+            return
+        tenant, _ = services.tenant_create(
+            name=form.cleaned_data["name"],
+            admin_email=form.cleaned_data["admin_email"],
+            admin_password=form.cleaned_data["admin_password"],
+        )
+        obj.pk = tenant.pk
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+
+
+class UserAdminForm(forms.ModelForm):
+    password = forms.CharField(
+        widget=forms.PasswordInput, required=False, help_text="Leave empty for a user who will set it later."
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "role", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            user = User(email=cleaned.get("email", ""), first_name=cleaned.get("first_name", ""))
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(TenantScopedAdmin):
+    list_display = ["email", "first_name", "last_name", "role", "tenant", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    readonly_fields = ["tenant", "last_login", "date_joined"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = UserAdminForm
+            kwargs["fields"] = ["email", "password", "first_name", "last_name", "role"]
+        else:
+            kwargs["fields"] = ["email", "first_name", "last_name", "role", "is_active"]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["email", "password", "first_name", "last_name", "role"]
+        return ["email", "first_name", "last_name", "role", "is_active", "tenant", "last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            obj.save()
+            return
+        user = services.user_create(
+            actor=request.user,
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data.get("password") or None,
+            first_name=form.cleaned_data.get("first_name", ""),
+            last_name=form.cleaned_data.get("last_name", ""),
+            role=form.cleaned_data["role"],
+        )
+        obj.pk = user.pk
+
+    def save_related(self, request, form, formsets, change) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+
+
+class TeamAdminForm(forms.ModelForm):
+    members = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Team
+        fields = ["name"]
+
+
+@admin.register(Team)
+class TeamAdmin(TenantScopedAdmin):
+    form = TeamAdminForm
+    list_display = ["name", "member_count", "created_at"]
+    search_fields = ["name"]
+
+    @admin.display(description="Members")
+    def member_count(self, team: Team) -> int:
+        return team.group.user_set.count()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["members"].queryset = User.objects.filter(tenant_id=request.user.tenant_id)
+        form.base_fields["members"].initial = list(obj.group.user_set.all()) if obj else []
+        return form
+
+    def save_model(self, request, obj, form, change) -> None:
+        team = obj if change else services.team_create(actor=request.user, name=form.cleaned_data["name"])
+        if change:
+            obj.save()
+        wanted = set(form.cleaned_data["members"])
+        current = set(team.group.user_set.all())
+        for user in wanted - current:
+            services.team_member_add(actor=request.user, team=team, user=user)
+        for user in current - wanted:
+            services.team_member_remove(actor=request.user, team=team, user=user)
+        obj.pk, obj.group = team.pk, team.group
+
+    def save_related(self, request, form, formsets, change) -> None:
+        pass

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import Group, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from core.models import BaseModel, TenantScopedModel
+
+
+class Tenant(BaseModel):
+    """One customer account; every row of tenant data points here."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        """A platform operator: manages tenants, belongs to none, reads no tenant's sensitive values."""
+        fields.update(is_staff=True, is_superuser=True, tenant=None)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        SUPER_ADMIN = "super_admin", "Super admin"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(unique=True)
+    tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="users",
+        help_text="Empty only for platform operators.",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="super_admin", tenant__isnull=True),
+                name="super_admin_has_tenant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+    @property
+    def is_super_admin(self) -> bool:
+        return self.is_active and self.tenant_id is not None and self.role == self.Role.SUPER_ADMIN
+
+    @property
+    def is_platform_operator(self) -> bool:
+        return self.is_active and self.is_superuser and self.tenant_id is None
+
+
+class Team(TenantScopedModel):
+    """A team of users in one tenant, backed by a Django group so guardian can grant to it."""
+
+    name = models.CharField(max_length=100)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team", editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="team_name_unique_in_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def members(self):
+        return self.group.user_set.all()

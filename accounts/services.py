@@ -1,0 +1,109 @@
+"""Tenants, users and teams."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from accounts.models import Team, Tenant, User
+from crm import services as crm_services
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": f"{email!r} is not a valid email address."}) from None
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": f"A user with the email {email} already exists."})
+    return email
+
+
+def _clean_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+
+
+@transaction.atomic
+def tenant_create(*, name: str, admin_email: str, admin_password: str) -> tuple[Tenant, User]:
+    """A tenant with its standard object types and properties, and its first super admin."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A tenant needs a name."})
+    if Tenant.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": f"A tenant named {name!r} already exists."})
+    tenant = Tenant.objects.create(name=name)
+    crm_services.tenant_schema_seed(tenant=tenant)
+    admin = _user_create(tenant=tenant, email=admin_email, password=admin_password, role=User.Role.SUPER_ADMIN)
+    return tenant, admin
+
+
+def _user_create(*, tenant: Tenant, email: str, password: str | None, role: str, **fields) -> User:
+    email = _clean_email(email)
+    user = User(tenant=tenant, email=email, role=role, is_staff=(role == User.Role.SUPER_ADMIN), **fields)
+    if password:
+        _clean_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    email: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    role: str = User.Role.MEMBER,
+) -> User:
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only a super admin can add users.")
+    return _user_create(
+        tenant=actor.tenant, email=email, password=password, role=role, first_name=first_name, last_name=last_name
+    )
+
+
+@transaction.atomic
+def team_create(*, actor: User, name: str) -> Team:
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only a super admin can create teams.")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A team needs a name."})
+    if Team.objects.for_tenant(actor.tenant_id).filter(name__iexact=name).exists():
+        raise ValidationError({"name": f"A team named {name!r} already exists."})
+    team = Team(tenant=actor.tenant, name=name)
+    # Group names are global in Django; the team's id keeps them apart across tenants.
+    team.group = Group.objects.create(name=f"team:{team.id}")
+    team.save()
+    return team
+
+
+@transaction.atomic
+def team_member_add(*, actor: User, team: Team, user: User) -> None:
+    _check_team_change(actor, team, user)
+    user.groups.add(team.group)
+
+
+@transaction.atomic
+def team_member_remove(*, actor: User, team: Team, user: User) -> None:
+    _check_team_change(actor, team, user)
+    user.groups.remove(team.group)
+
+
+def _check_team_change(actor: User, team: Team, user: User) -> None:
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only a super admin can change teams.")
+    if team.tenant_id != actor.tenant_id or user.tenant_id != actor.tenant_id:
+        raise ValidationError("The team and the user must both belong to your tenant.")

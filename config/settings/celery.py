@@ -1,0 +1,17 @@
+"""Celery: Redis in production and CI, in-process when no broker is set (the embedded default)."""
+
+from config.env import env_str
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+# Without a broker, tasks run in the calling process: the embedded default needs no worker.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# JSON only: tasks carry ids, never pickled objects or plaintext (ARCHITECTURE.md rule 5).
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Periodic tasks, each with its schedule; later issues add theirs here.
+CELERY_BEAT_SCHEDULE: dict = {}

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from core.admin import TenantScopedAdmin
+from crm import selectors, services
+from crm.models import ObjectType, Pipeline, PipelineStage, PropertyDefinition, Record
+from crm.validation import clean_values
+
+
+@admin.register(ObjectType)
+class ObjectTypeAdmin(TenantScopedAdmin):
+    list_display = ["label_plural", "name", "is_standard", "tenant"]
+    search_fields = ["name", "label_plural"]
+    fields = ["name", "label_singular", "label_plural", "position"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name"] if obj else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_standard)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            obj.save()
+            return
+        created = services.object_type_create(
+            actor=request.user, name=obj.name, label_singular=obj.label_singular, label_plural=obj.label_plural
+        )
+        obj.pk, obj.tenant = created.pk, created.tenant
+
+
+class PropertyDefinitionForm(forms.ModelForm):
+    class Meta:
+        model = PropertyDefinition
+        fields = [
+            "object_type", "name", "label", "description", "group", "data_type", "options", "sensitivity",
+            "searchable", "required", "position",
+        ]
+
+
+@admin.register(PropertyDefinition)
+class PropertyDefinitionAdmin(TenantScopedAdmin):
+    form = PropertyDefinitionForm
+    list_display = ["label", "name", "object_type", "data_type", "sensitivity", "searchable", "is_standard"]
+    list_filter = ["object_type__name", "data_type", "sensitivity"]
+    search_fields = ["name", "label"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Name, type and sensitivity change only through their own services, with their checks.
+        return ["object_type", "name", "data_type", "sensitivity", "searchable"] if obj else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_standard)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            obj.save()
+            return
+        data = form.cleaned_data
+        created = services.property_definition_create(
+            actor=request.user, object_type=data["object_type"], name=data["name"], label=data["label"],
+            data_type=data["data_type"], options=data["options"] or [], sensitivity=data["sensitivity"],
+            searchable=data["searchable"], required=data["required"], group=data["group"],
+            description=data["description"],
+        )
+        obj.pk, obj.tenant = created.pk, created.tenant
+
+
+class RecordAdminForm(forms.ModelForm):
+    """Edits the non-sensitive values as JSON, checked by the same validation as every other path."""
+
+    class Meta:
+        model = Record
+        fields = ["object_type", "owner", "team", "properties"]
+
+    def clean(self):
+        cleaned = super().clean()
+        object_type = cleaned.get("object_type") or getattr(self.instance, "object_type", None)
+        values = cleaned.get("properties")
+        if object_type is None or not isinstance(values, dict):
+            if values is not None and not isinstance(values, dict):
+                self.add_error("properties", "Give the values as a JSON object: {\"name\": value, ...}.")
+            return cleaned
+        definitions = selectors.property_definitions_by_name(object_type=object_type)
+        sensitive = [name for name in values if name in definitions and definitions[name].is_sensitive]
+        if sensitive:
+            names = ", ".join(sensitive)
+            self.add_error("properties", f"Sensitive properties ({names}) are edited on the record page.")
+            return cleaned
+        try:
+            clean_values(definitions, values, object_label=object_type.label_plural)
+        except ValidationError as exc:
+            self.add_error("properties", "; ".join(m for messages in exc.message_dict.values() for m in messages))
+        return cleaned
+
+
+@admin.register(Record)
+class RecordAdmin(TenantScopedAdmin):
+    form = RecordAdminForm
+    list_display = ["__str__", "object_type", "owner", "team", "updated_at"]
+    list_filter = ["object_type__name"]
+    search_fields = ["display_name"]
+    list_select_related = ["object_type", "owner", "team"]
+    readonly_fields = ["display_name", "created_at", "updated_at"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "object_type"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        values = form.cleaned_data["properties"] or {}
+        if change:
+            removed = {name: None for name in form.initial.get("properties", {}) if name not in values}
+            services.record_update(
+                actor=request.user, record=obj, values={**values, **removed},
+                owner=form.cleaned_data.get("owner"), team=form.cleaned_data.get("team"),
+                clear_team=form.cleaned_data.get("team") is None,
+            )
+            return
+        created = services.record_create(
+            actor=request.user, object_type=form.cleaned_data["object_type"], values=values,
+            owner=form.cleaned_data.get("owner"), team=form.cleaned_data.get("team"),
+        )
+        obj.pk, obj.tenant = created.pk, created.tenant
+
+    def delete_model(self, request, obj) -> None:
+        services.record_delete(actor=request.user, record=obj)
+
+
+class PipelineStageInline(admin.TabularInline):
+    model = PipelineStage
+    fields = ["name", "label", "position", "probability", "is_closed"]
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Pipeline)
+class PipelineAdmin(TenantScopedAdmin):
+    list_display = ["label", "object_type"]
+    fields = ["label", "position"]
+    inlines = [PipelineStageInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+

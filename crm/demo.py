@@ -1,0 +1,148 @@
+"""Realistic demo data: companies, contacts, deals, tickets and their associations, inserted in bulk.
+
+Faker is slow per call, so it fills small pools once and rows are drawn from them at random.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from django.utils import timezone
+from faker import Faker
+
+from accounts.models import User
+from crm import schema, selectors, services
+from crm.models import Record
+
+Progress = Callable[[int], None]
+CHUNK = 5_000
+PRODUCTS = ["Platform licence", "Support plan", "Onboarding", "Data migration", "Analytics add-on", "Renewal"]
+TICKET_TOPICS = [
+    "Cannot sign in", "Invoice question", "Export fails", "Feature request: %s", "Data looks wrong in %s",
+    "Password reset", "Slow dashboard", "Import stuck", "Access for new colleague",
+]
+
+
+class _Pools:
+    def __init__(self, seed: int) -> None:
+        fake = Faker(["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "nl_NL"])
+        fake.seed_instance(seed)
+        self.first_names = [fake.first_name() for _ in range(400)]
+        self.last_names = [fake.last_name() for _ in range(600)]
+        self.company_names = list({fake.company() for _ in range(800)})
+        self.phones = [fake.phone_number() for _ in range(500)]
+
+
+def _slug(text: str) -> str:
+    kept = "".join(ch.lower() for ch in text if ch.isalnum())
+    return kept[:30] or "company"
+
+
+def demo_seed(*, actor: User, contacts: int, seed: int = 7, progress: Progress | None = None) -> dict[str, int]:
+    """Add `contacts` contacts with companies (1 per 10), deals (1 per 5) and tickets (1 per 10)."""
+    progress = progress or (lambda n: None)
+    rng = random.Random(seed + Record.objects.for_tenant(actor.tenant_id).count())
+    pools = _Pools(seed)
+    owners = list(User.objects.filter(tenant_id=actor.tenant_id, is_active=True)) or [actor]
+    types = {t.name: t for t in selectors.object_type_list(actor=actor)}
+    today = timezone.localdate()
+    counts = {"contacts": 0, "companies": 0, "deals": 0, "tickets": 0, "associations": 0}
+
+    companies = _create(actor, types["companies"], [_company(rng, pools) for _ in range(max(1, contacts // 10))],
+                        owners, rng)
+    counts["companies"] = len(companies)
+    stage_names = [name for name, *_ in schema.DEAL_STAGES]
+    for start in range(0, contacts, CHUNK):
+        size = min(CHUNK, contacts - start)
+        employers = [rng.choice(companies) for _ in range(size)]
+        rows = [_contact(rng, pools, employer) for employer in employers]
+        people = _create(actor, types["contacts"], rows, owners, rng)
+        links = list(zip(people, employers, strict=True))
+
+        deal_rows, deal_links = [], []
+        for person, employer in rng.sample(links, k=size // 5):
+            deal_rows.append(_deal(rng, employer, stage_names, today))
+            deal_links.append((person, employer))
+        deals = _create(actor, types["deals"], deal_rows, owners, rng)
+        for deal, (person, employer) in zip(deals, deal_links, strict=True):
+            links += [(deal, person), (deal, employer)]
+
+        ticket_people = rng.sample(people, k=size // 10)
+        tickets = _create(actor, types["tickets"], [_ticket(rng, pools) for _ in ticket_people], owners, rng)
+        links += list(zip(tickets, ticket_people, strict=True))
+
+        counts["associations"] += services.associations_bulk_create(actor=actor, pairs=links)
+        counts["contacts"] += len(people)
+        counts["deals"] += len(deals)
+        counts["tickets"] += len(tickets)
+        progress(size)
+    return counts
+
+
+def _create(actor, object_type, rows, owners, rng) -> list[Record]:
+    return services.records_bulk_create(
+        actor=actor, object_type=object_type, rows=rows, owners=[rng.choice(owners) for _ in rows]
+    )
+
+
+def _company(rng: random.Random, pools: _Pools) -> dict:
+    name = rng.choice(pools.company_names)
+    return {"name": name, "domain": f"{_slug(name)}.{rng.choice(['com', 'io', 'co.uk', 'de', 'fr', 'nl'])}"}
+
+
+def _contact(rng: random.Random, pools: _Pools, employer: Record) -> dict:
+    first, last = rng.choice(pools.first_names), rng.choice(pools.last_names)
+    domain = employer.properties.get("domain", "example.com")
+    return {
+        "firstname": first,
+        "lastname": last,
+        "email": f"{_slug(first)}.{_slug(last)}{rng.randint(1, 9999)}@{domain}",
+        "phone": rng.choice(pools.phones),
+        "lifecyclestage": rng.choice(schema.LIFECYCLE_STAGES)[0],
+    }
+
+
+def _deal(rng: random.Random, employer: Record, stage_names: list[str], today: dt.date) -> dict:
+    return {
+        "dealname": f"{employer.properties['name']} - {rng.choice(PRODUCTS)}",
+        "amount": rng.randrange(500, 250_000, 50),
+        "dealstage": rng.choice(stage_names),
+        "closedate": (today + dt.timedelta(days=rng.randint(-180, 180))).isoformat(),
+    }
+
+
+def _ticket(rng: random.Random, pools: _Pools) -> dict:
+    topic = rng.choice(TICKET_TOPICS)
+    return {
+        "subject": topic % rng.choice(["reports", "lists", "the API", "exports"]) if "%s" in topic else topic,
+        "status": rng.choice(schema.TICKET_STATUSES)[0],
+        "priority": rng.choice(schema.TICKET_PRIORITIES)[0],
+    }
+
+
+DEMO_TEAMS = {"Sales": ["sam.sales", "sue.sales"], "Support": ["tom.support"], "People Ops": ["hana.hr"]}
+
+
+def demo_people(*, actor: User, domain: str, password: str) -> list[User]:
+    """Teams and members for trying permissions out; skips what exists."""
+    from accounts import services as account_services
+    from accounts.models import Team
+
+    created = []
+    for team_name, handles in DEMO_TEAMS.items():
+        team = Team.objects.for_tenant(actor.tenant_id).filter(name=team_name).first()
+        if team is None:
+            team = account_services.team_create(actor=actor, name=team_name)
+        for handle in handles:
+            email = f"{handle}@{domain}"
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                first, last = handle.split(".")
+                user = account_services.user_create(
+                    actor=actor, email=email, password=password, first_name=first.title(), last_name=last.title()
+                )
+                created.append(user)
+            account_services.team_member_add(actor=actor, team=team, user=user)
+    return created

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from core.models import TenantScopedModel
+
+internal_name_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,62}$",
+    "Use lower-case letters, digits and underscores, starting with a letter (at most 63 characters).",
+)
+
+
+class ObjectType(TenantScopedModel):
+    """Contacts, companies, deals, tickets (seeded for each tenant) and custom objects."""
+
+    name = models.CharField(max_length=63, validators=[internal_name_validator])
+    label_singular = models.CharField(max_length=100)
+    label_plural = models.CharField(max_length=100)
+    is_standard = models.BooleanField(default=False, editable=False)
+    # Property names whose values, joined by spaces, name a record in lists and links.
+    display_properties = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "label_plural"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="object_type_name_unique_in_tenant")]
+
+    def __str__(self) -> str:
+        return self.label_plural
+
+
+class PropertyDefinition(TenantScopedModel):
+    class DataType(models.TextChoices):
+        STRING = "string", "Text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        DATETIME = "datetime", "Date and time"
+        BOOL = "bool", "Yes/no"
+        ENUMERATION = "enumeration", "Choice from a list"
+        FILE = "file", "File"
+
+    class Sensitivity(models.TextChoices):
+        NONE = "none", "Not sensitive"
+        SENSITIVE = "sensitive", "Sensitive"
+        HIGHLY_SENSITIVE = "highly_sensitive", "Highly sensitive"
+
+    object_type = models.ForeignKey(ObjectType, on_delete=models.CASCADE, related_name="properties")
+    name = models.CharField(max_length=63, validators=[internal_name_validator])
+    label = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    group = models.CharField(max_length=100, blank=True, help_text="Heading the property is shown under.")
+    data_type = models.CharField(max_length=20, choices=DataType.choices, default=DataType.STRING)
+    # For enumerations: [{"value": "lead", "label": "Lead"}, ...] in display order.
+    options = models.JSONField(default=list, blank=True)
+    sensitivity = models.CharField(max_length=20, choices=Sensitivity.choices, default=Sensitivity.NONE)
+    searchable = models.BooleanField(
+        default=False, help_text="Sensitive values get a blind index so equality filters need no decryption."
+    )
+    required = models.BooleanField(default=False)
+    is_standard = models.BooleanField(default=False, editable=False)
+    position = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["object_type", "position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["object_type", "name"], name="property_name_unique_in_object_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type.label_singular}: {self.label}"
+
+    @property
+    def is_sensitive(self) -> bool:
+        return self.sensitivity != self.Sensitivity.NONE
+
+    @property
+    def is_highly_sensitive(self) -> bool:
+        return self.sensitivity == self.Sensitivity.HIGHLY_SENSITIVE
+
+    @property
+    def option_values(self) -> list[str]:
+        return [option["value"] for option in self.options]
+
+
+class Record(TenantScopedModel):
+    object_type = models.ForeignKey(ObjectType, on_delete=models.PROTECT, related_name="records")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_records"
+    )
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="records")
+    # Non-sensitive values only; sensitive values live in `sensitive`, encrypted (ARCHITECTURE.md rule 5).
+    properties = models.JSONField(default=dict, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "object_type", "-created_at", "-id"], name="record_list_idx"),
+            models.Index(fields=["tenant", "object_type", "display_name"], name="record_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or str(self.id)
+
+
+class Association(TenantScopedModel):
+    """A typed link between two records, e.g. a contact and its company."""
+
+    from_record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="associations_from")
+    to_record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="associations_to")
+    label = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_record", "to_record", "label"], name="association_unique"),
+            models.CheckConstraint(condition=~models.Q(from_record=models.F("to_record")), name="association_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_record} → {self.to_record}"
+
+
+class Pipeline(TenantScopedModel):
+    """Deal pipelines and ticket pipelines; their stages are the options of the stage property."""
+
+    object_type = models.ForeignKey(ObjectType, on_delete=models.CASCADE, related_name="pipelines")
+    name = models.CharField(max_length=63, validators=[internal_name_validator])
+    label = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["object_type", "position", "label"]
+        constraints = [models.UniqueConstraint(fields=["object_type", "name"], name="pipeline_name_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PipelineStage(TenantScopedModel):
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=63, validators=[internal_name_validator])
+    label = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=100)
+    probability = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, blank=True, help_text="Deals: chance of winning, 0 to 1."
+    )
+    is_closed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["pipeline", "position"]
+        constraints = [models.UniqueConstraint(fields=["pipeline", "name"], name="stage_name_unique_in_pipeline")]
+
+    def __str__(self) -> str:
+        return self.label

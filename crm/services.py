@@ -1,0 +1,356 @@
+"""State changes of the CRM: records, associations, object types, properties, pipelines.
+
+Every function takes the acting user; the tenant always comes from the actor, never from input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.models import Team, User
+from crm import schema, selectors
+from crm.models import Association, ObjectType, Pipeline, PipelineStage, PropertyDefinition, Record
+from crm.validation import clean_values
+from sensitive import services as sensitive_services
+
+BULK_BATCH_SIZE = 2_000
+
+
+def _tenant_of(actor: User):
+    if actor.tenant_id is None:
+        raise PermissionDenied("Platform operators do not work inside a tenant's records.")
+    return actor.tenant
+
+
+def _require_super_admin(actor: User) -> None:
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only a super admin of this tenant can change the data model.")
+
+
+def _check_same_tenant(actor: User, *objects) -> None:
+    for obj in objects:
+        if obj is not None and obj.tenant_id != actor.tenant_id:
+            # Same error as "missing": another tenant's ids must not be confirmed to exist.
+            raise type(obj).DoesNotExist(f"No such {type(obj)._meta.verbose_name}.")
+
+
+def display_name_for(object_type: ObjectType, values: Mapping[str, Any]) -> str:
+    parts = [str(values[name]) for name in object_type.display_properties if values.get(name) not in (None, "")]
+    return " ".join(parts)[:255]
+
+
+def _split_values(definitions: Mapping[str, PropertyDefinition], cleaned: Mapping[str, Any]):
+    plain = {name: value for name, value in cleaned.items() if not definitions[name].is_sensitive}
+    sensitive = {name: value for name, value in cleaned.items() if definitions[name].is_sensitive}
+    return plain, sensitive
+
+
+def _apply_plain(properties: dict[str, Any], plain: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(properties)
+    for name, value in plain.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+def _clean_for(object_type: ObjectType, values: Mapping[str, Any], *, creating: bool):
+    definitions = selectors.property_definitions_by_name(object_type=object_type)
+    required = {name for name, definition in definitions.items() if definition.required}
+    cleaned = clean_values(
+        definitions,
+        values,
+        object_label=object_type.label_plural,
+        require=required if creating else required & set(values),
+    )
+    return definitions, cleaned
+
+
+@transaction.atomic
+def record_create(
+    *,
+    actor: User,
+    object_type: ObjectType,
+    values: Mapping[str, Any],
+    owner: User | None = None,
+    team: Team | None = None,
+) -> Record:
+    tenant = _tenant_of(actor)
+    _check_same_tenant(actor, object_type, owner, team)
+    definitions, cleaned = _clean_for(object_type, values, creating=True)
+    plain, sensitive = _split_values(definitions, cleaned)
+    record = Record.objects.create(
+        tenant=tenant,
+        object_type=object_type,
+        owner=owner or actor,
+        team=team,
+        properties=_apply_plain({}, plain),
+        display_name=display_name_for(object_type, plain),
+    )
+    if sensitive:
+        sensitive_services.values_write(actor=actor, record=record, values=sensitive)
+    return record
+
+
+@transaction.atomic
+def record_update(
+    *,
+    actor: User,
+    record: Record,
+    values: Mapping[str, Any],
+    owner: User | None = None,
+    team: Team | None = None,
+    clear_team: bool = False,
+) -> Record:
+    """Change the given values (None clears one); values not named are kept."""
+    _tenant_of(actor)
+    _check_same_tenant(actor, record, owner, team)
+    definitions, cleaned = _clean_for(record.object_type, values, creating=False)
+    plain, sensitive = _split_values(definitions, cleaned)
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    record.properties = _apply_plain(record.properties, plain)
+    record.display_name = display_name_for(record.object_type, record.properties)
+    if owner is not None:
+        record.owner = owner
+    if team is not None or clear_team:
+        record.team = team
+    record.save()
+    if sensitive:
+        sensitive_services.values_write(actor=actor, record=record, values=sensitive)
+    return record
+
+
+@transaction.atomic
+def record_delete(*, actor: User, record: Record) -> None:
+    _tenant_of(actor)
+    _check_same_tenant(actor, record)
+    record.delete()
+
+
+def records_bulk_create(
+    *,
+    actor: User,
+    object_type: ObjectType,
+    rows: Sequence[Mapping[str, Any]],
+    owners: Sequence[User | None] | None = None,
+    batch_size: int = BULK_BATCH_SIZE,
+) -> list[Record]:
+    """Create many records with bulk inserts, all or nothing; any invalid row stops the whole batch.
+
+    Errors are keyed "row N" so that an import can point at the line.
+    """
+    tenant = _tenant_of(actor)
+    _check_same_tenant(actor, object_type)
+    definitions = selectors.property_definitions_by_name(object_type=object_type)
+    required = {name for name, definition in definitions.items() if definition.required}
+    records: list[Record] = []
+    sensitive_rows: list[tuple[Record, dict[str, Any]]] = []
+    errors: dict[str, Any] = {}
+    for index, values in enumerate(rows):
+        try:
+            cleaned = clean_values(definitions, values, object_label=object_type.label_plural, require=required)
+        except ValidationError as exc:
+            # Each message already names its property.
+            errors[f"row {index + 1}"] = [message for messages in exc.message_dict.values() for message in messages]
+            continue
+        plain, sensitive = _split_values(definitions, cleaned)
+        owner = owners[index] if owners else actor
+        record = Record(
+            tenant=tenant,
+            object_type=object_type,
+            owner=owner,
+            properties=_apply_plain({}, plain),
+            display_name=display_name_for(object_type, plain),
+        )
+        records.append(record)
+        if sensitive:
+            sensitive_rows.append((record, sensitive))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        Record.objects.bulk_create(records, batch_size=batch_size)
+        if sensitive_rows:
+            sensitive_services.values_write_bulk(actor=actor, rows=sensitive_rows)
+    return records
+
+
+@transaction.atomic
+def association_create(*, actor: User, from_record: Record, to_record: Record, label: str = "") -> Association:
+    tenant = _tenant_of(actor)
+    _check_same_tenant(actor, from_record, to_record)
+    if from_record.pk == to_record.pk:
+        raise ValidationError({"to_record": "A record cannot be associated with itself."})
+    association, _ = Association.objects.get_or_create(
+        tenant=tenant, from_record=from_record, to_record=to_record, label=label
+    )
+    return association
+
+
+def associations_bulk_create(*, actor: User, pairs: Iterable[tuple[Record, Record]], label: str = "") -> int:
+    tenant = _tenant_of(actor)
+    links = [
+        Association(tenant=tenant, from_record=a, to_record=b, label=label)
+        for a, b in pairs
+        if a.tenant_id == tenant.id and b.tenant_id == tenant.id and a.pk != b.pk
+    ]
+    Association.objects.bulk_create(links, batch_size=BULK_BATCH_SIZE, ignore_conflicts=True)
+    return len(links)
+
+
+@transaction.atomic
+def association_delete(*, actor: User, association: Association) -> None:
+    _tenant_of(actor)
+    _check_same_tenant(actor, association)
+    association.delete()
+
+
+@transaction.atomic
+def object_type_create(
+    *,
+    actor: User,
+    name: str,
+    label_singular: str,
+    label_plural: str,
+    primary_property_label: str = "Name",
+) -> ObjectType:
+    """A custom object type, with a required text property `name` that names its records."""
+    tenant = _tenant_of(actor)
+    _require_super_admin(actor)
+    object_type = ObjectType(
+        tenant=tenant, name=name, label_singular=label_singular, label_plural=label_plural,
+        display_properties=["name"],
+    )
+    object_type.full_clean()
+    object_type.save()
+    PropertyDefinition.objects.create(
+        tenant=tenant, object_type=object_type, name="name", label=primary_property_label,
+        data_type=PropertyDefinition.DataType.STRING, required=True, position=0,
+    )
+    return object_type
+
+
+@transaction.atomic
+def property_definition_create(
+    *,
+    actor: User,
+    object_type: ObjectType,
+    name: str,
+    label: str,
+    data_type: str = PropertyDefinition.DataType.STRING,
+    options: list[dict[str, str]] | None = None,
+    sensitivity: str = PropertyDefinition.Sensitivity.NONE,
+    searchable: bool = False,
+    required: bool = False,
+    group: str = "",
+    description: str = "",
+) -> PropertyDefinition:
+    tenant = _tenant_of(actor)
+    _require_super_admin(actor)
+    _check_same_tenant(actor, object_type)
+    definition = PropertyDefinition(
+        tenant=tenant, object_type=object_type, name=name, label=label, data_type=data_type,
+        options=_clean_options(options or [], data_type), sensitivity=sensitivity, searchable=searchable,
+        required=required, group=group, description=description,
+    )
+    definition.full_clean()
+    definition.save()
+    return definition
+
+
+def _clean_options(options: list[dict[str, str]], data_type: str) -> list[dict[str, str]]:
+    if data_type != PropertyDefinition.DataType.ENUMERATION:
+        if options:
+            raise ValidationError({"options": "Only a choice-from-a-list property has options."})
+        return []
+    if not options:
+        raise ValidationError({"options": "A choice-from-a-list property needs at least one option."})
+    cleaned, seen = [], set()
+    for option in options:
+        value = str(option.get("value", "")).strip()
+        label = str(option.get("label", "") or value).strip()
+        if not value:
+            raise ValidationError({"options": "Every option needs a value."})
+        if value in seen:
+            raise ValidationError({"options": f"The option {value!r} appears twice."})
+        seen.add(value)
+        cleaned.append({"value": value, "label": label})
+    return cleaned
+
+
+@transaction.atomic
+def pipeline_stage_create(
+    *, actor: User, pipeline: Pipeline, name: str, label: str, probability=None, is_closed: bool = False
+) -> PipelineStage:
+    _require_super_admin(actor)
+    _check_same_tenant(actor, pipeline)
+    position = pipeline.stages.count()
+    stage = PipelineStage(
+        tenant=pipeline.tenant, pipeline=pipeline, name=name, label=label, position=position,
+        probability=probability, is_closed=is_closed,
+    )
+    stage.full_clean()
+    stage.save()
+    _sync_stage_options(pipeline.object_type)
+    return stage
+
+
+def _sync_stage_options(object_type: ObjectType) -> None:
+    """The stage property's options are the stages of all the object type's pipelines."""
+    property_name = schema.STAGE_PROPERTY.get(object_type.name)
+    if property_name is None:
+        return
+    stages = PipelineStage.objects.filter(pipeline__object_type=object_type).order_by(
+        "pipeline__position", "position"
+    )
+    options, seen = [], set()
+    for stage in stages:
+        if stage.name not in seen:
+            seen.add(stage.name)
+            options.append({"value": stage.name, "label": stage.label})
+    PropertyDefinition.objects.filter(object_type=object_type, name=property_name).update(options=options)
+
+
+@transaction.atomic
+def tenant_schema_seed(*, tenant) -> None:
+    """The standard object types, properties and pipelines of a new tenant; safe to run twice."""
+    for position, spec in enumerate(schema.STANDARD_OBJECT_TYPES):
+        object_type, _ = ObjectType.objects.get_or_create(
+            tenant=tenant,
+            name=spec["name"],
+            defaults={
+                "label_singular": spec["label_singular"],
+                "label_plural": spec["label_plural"],
+                "display_properties": spec["display_properties"],
+                "is_standard": True,
+                "position": position,
+            },
+        )
+        for prop_position, (name, label, data_type, group, options, required) in enumerate(spec["properties"]):
+            PropertyDefinition.objects.get_or_create(
+                object_type=object_type,
+                name=name,
+                defaults={
+                    "tenant": tenant, "label": label, "data_type": data_type, "group": group,
+                    "options": options, "required": required, "is_standard": True, "position": prop_position,
+                },
+            )
+        if "pipeline" in spec:
+            pipeline_name, pipeline_label, stages = spec["pipeline"]
+            pipeline, created = Pipeline.objects.get_or_create(
+                tenant=tenant, object_type=object_type, name=pipeline_name, defaults={"label": pipeline_label}
+            )
+            if created:
+                PipelineStage.objects.bulk_create(
+                    PipelineStage(
+                        tenant=tenant, pipeline=pipeline, name=name, label=label, position=index,
+                        probability=probability, is_closed=is_closed,
+                    )
+                    for index, (name, label, probability, is_closed) in enumerate(stages)
+                )
+        if spec["name"] in schema.STAGE_PROPERTY:
+            _sync_stage_options(object_type)

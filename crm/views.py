@@ -1,0 +1,69 @@
+"""The staff UI shell: home, object index and record page; thin views over selectors."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from crm import selectors
+from crm.models import ObjectType, Record
+
+PAGE_SIZE = 50
+INDEX_COLUMNS = 5
+
+
+def _object_type_or_404(request: HttpRequest, name: str) -> ObjectType:
+    try:
+        return selectors.object_type_get(actor=request.user, name=name)
+    except ObjectType.DoesNotExist:
+        raise Http404("No such object type.") from None
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    recent = []
+    if request.user.tenant_id:
+        recent = list(
+            Record.objects.for_tenant(request.user.tenant_id).select_related("object_type").order_by("-updated_at")[:10]
+        )
+    return render(request, "crm/home.html", {"recent_records": recent})
+
+
+@login_required
+def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
+    object_type = _object_type_or_404(request, type_name)
+    query = request.GET.get("q", "")[:200]
+    columns = [d for d in selectors.property_definitions(object_type=object_type) if not d.is_sensitive][:INDEX_COLUMNS]
+    records = selectors.record_list(actor=request.user, object_type=object_type, search=query)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(record, [record.properties.get(column.name, "") for column in columns]) for record in page]
+    return render(
+        request,
+        "crm/record_index.html",
+        {"object_type": object_type, "columns": columns, "rows": rows, "page": page, "query": query},
+    )
+
+
+@login_required
+def record_detail(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
+    object_type = _object_type_or_404(request, type_name)
+    try:
+        record = selectors.record_get(actor=request.user, record_id=record_id)
+    except Record.DoesNotExist:
+        raise Http404("No such record.") from None
+    if record.object_type_id != object_type.id:
+        raise Http404("No such record.")
+    definitions = selectors.property_definitions(object_type=object_type)
+    groups: dict[str, list] = {}
+    for definition in definitions:
+        groups.setdefault(definition.group or "Other", []).append(
+            (definition, record.properties.get(definition.name))
+        )
+    associations = selectors.record_associations(actor=request.user, record=record)
+    return render(
+        request,
+        "crm/record_detail.html",
+        {"object_type": object_type, "record": record, "groups": groups, "associations": associations},
+    )
