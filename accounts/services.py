@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts.models import Team, Tenant, User
 from crm import services as crm_services
+from sensitive import keys
 
 
 def _clean_email(email: str) -> str:
@@ -40,6 +41,7 @@ def tenant_create(*, name: str, admin_email: str, admin_password: str) -> tuple[
         raise ValidationError({"name": f"A tenant named {name!r} already exists."})
     tenant = Tenant.objects.create(name=name)
     crm_services.tenant_schema_seed(tenant=tenant)
+    keys.tenant_keys_create(tenant=tenant)
     admin = _user_create(tenant=tenant, email=admin_email, password=admin_password, role=User.Role.SUPER_ADMIN)
     return tenant, admin
 

@@ -8,6 +8,7 @@ from core.admin import TenantScopedAdmin
 from crm import selectors, services
 from crm.models import ObjectType, Pipeline, PipelineStage, PropertyDefinition, Record
 from crm.validation import clean_values
+from sensitive.forms import SensitiveFieldsMixin, sensitive_field_declarations
 
 
 @admin.register(ObjectType)
@@ -36,8 +37,17 @@ class PropertyDefinitionForm(forms.ModelForm):
     class Meta:
         model = PropertyDefinition
         fields = [
-            "object_type", "name", "label", "description", "group", "data_type", "options", "sensitivity",
-            "searchable", "required", "position",
+            "object_type",
+            "name",
+            "label",
+            "description",
+            "group",
+            "data_type",
+            "options",
+            "sensitivity",
+            "searchable",
+            "required",
+            "position",
         ]
 
 
@@ -61,9 +71,16 @@ class PropertyDefinitionAdmin(TenantScopedAdmin):
             return
         data = form.cleaned_data
         created = services.property_definition_create(
-            actor=request.user, object_type=data["object_type"], name=data["name"], label=data["label"],
-            data_type=data["data_type"], options=data["options"] or [], sensitivity=data["sensitivity"],
-            searchable=data["searchable"], required=data["required"], group=data["group"],
+            actor=request.user,
+            object_type=data["object_type"],
+            name=data["name"],
+            label=data["label"],
+            data_type=data["data_type"],
+            options=data["options"] or [],
+            sensitivity=data["sensitivity"],
+            searchable=data["searchable"],
+            required=data["required"],
+            group=data["group"],
             description=data["description"],
         )
         obj.pk, obj.tenant = created.pk, created.tenant
@@ -82,7 +99,7 @@ class RecordAdminForm(forms.ModelForm):
         values = cleaned.get("properties")
         if object_type is None or not isinstance(values, dict):
             if values is not None and not isinstance(values, dict):
-                self.add_error("properties", "Give the values as a JSON object: {\"name\": value, ...}.")
+                self.add_error("properties", 'Give the values as a JSON object: {"name": value, ...}.')
             return cleaned
         definitions = selectors.property_definitions_by_name(object_type=object_type)
         sensitive = [name for name in values if name in definitions and definitions[name].is_sensitive]
@@ -110,19 +127,44 @@ class RecordAdmin(TenantScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "object_type"] if obj else self.readonly_fields
 
+    def get_form(self, request, obj=None, **kwargs):
+        """On a change form, one field per sensitive property, read and written through the choke point."""
+        if obj is None or not request.user.tenant_id:
+            return super().get_form(request, obj, **kwargs)
+        declared = sensitive_field_declarations(obj.object_type)
+        base = type("RecordAdminFormWithSensitive", (SensitiveFieldsMixin, RecordAdminForm), declared)
+        kwargs["form"] = base
+        form_class = super().get_form(request, obj, **kwargs)
+        actor = request.user
+
+        class Form(form_class):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, **form_kwargs)
+                self.add_sensitive_fields(actor=actor, object_type=obj.object_type, record=obj)
+
+        return Form
+
     def save_model(self, request, obj, form, change) -> None:
         values = form.cleaned_data["properties"] or {}
         if change:
             removed = {name: None for name in form.initial.get("properties", {}) if name not in values}
             services.record_update(
-                actor=request.user, record=obj, values={**values, **removed},
-                owner=form.cleaned_data.get("owner"), team=form.cleaned_data.get("team"),
+                actor=request.user,
+                record=obj,
+                values={**values, **removed},
+                owner=form.cleaned_data.get("owner"),
+                team=form.cleaned_data.get("team"),
                 clear_team=form.cleaned_data.get("team") is None,
             )
+            if isinstance(form, SensitiveFieldsMixin):
+                form.save_sensitive_fields(obj)
             return
         created = services.record_create(
-            actor=request.user, object_type=form.cleaned_data["object_type"], values=values,
-            owner=form.cleaned_data.get("owner"), team=form.cleaned_data.get("team"),
+            actor=request.user,
+            object_type=form.cleaned_data["object_type"],
+            values=values,
+            owner=form.cleaned_data.get("owner"),
+            team=form.cleaned_data.get("team"),
         )
         obj.pk, obj.tenant = created.pk, created.tenant
 
@@ -147,5 +189,3 @@ class PipelineAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-

@@ -14,15 +14,78 @@ from faker import Faker
 
 from accounts.models import User
 from crm import schema, selectors, services
-from crm.models import Record
+from crm.models import ObjectType, PropertyDefinition, Record
 
 Progress = Callable[[int], None]
 CHUNK = 5_000
 PRODUCTS = ["Platform licence", "Support plan", "Onboarding", "Data migration", "Analytics add-on", "Renewal"]
 TICKET_TOPICS = [
-    "Cannot sign in", "Invoice question", "Export fails", "Feature request: %s", "Data looks wrong in %s",
-    "Password reset", "Slow dashboard", "Import stuck", "Access for new colleague",
+    "Cannot sign in",
+    "Invoice question",
+    "Export fails",
+    "Feature request: %s",
+    "Data looks wrong in %s",
+    "Password reset",
+    "Slow dashboard",
+    "Import stuck",
+    "Access for new colleague",
 ]
+
+
+SENSITIVE = PropertyDefinition.Sensitivity.SENSITIVE
+HIGHLY = PropertyDefinition.Sensitivity.HIGHLY_SENSITIVE
+GENDERS = [("female", "Female"), ("male", "Male"), ("non_binary", "Non-binary"), ("undisclosed", "Prefer not to say")]
+RESIDENCY = [
+    ("citizen", "Citizen"),
+    ("permanent_resident", "Permanent resident"),
+    ("work_permit", "Work permit"),
+    ("temporary_visa", "Temporary visa"),
+    ("refugee", "Refugee or asylum seeker"),
+]
+HEALTH = [
+    ("none", "None declared"),
+    ("asthma", "Asthma"),
+    ("type_1_diabetes", "Type 1 diabetes"),
+    ("type_2_diabetes", "Type 2 diabetes"),
+    ("hypertension", "Hypertension"),
+    ("depression", "Depression"),
+    ("anxiety", "Anxiety disorder"),
+    ("coeliac", "Coeliac disease"),
+    ("epilepsy", "Epilepsy"),
+    ("migraine", "Migraine"),
+]
+# name, label, data type, sensitivity, searchable, options
+DEMO_SENSITIVE_PROPERTIES = [
+    ("gender", "Gender", "enumeration", SENSITIVE, False, GENDERS),
+    ("date_of_birth", "Date of birth", "date", SENSITIVE, False, []),
+    ("nationality", "Nationality", "string", SENSITIVE, False, []),
+    ("residency_status", "Residency status", "enumeration", SENSITIVE, False, RESIDENCY),
+    ("annual_salary", "Annual salary", "number", SENSITIVE, True, []),
+    ("bank_account_last4", "Bank account (last 4 digits)", "string", SENSITIVE, False, []),
+    ("government_id", "Government id number", "string", HIGHLY, False, []),
+    ("health_condition", "Health condition", "enumeration", HIGHLY, True, HEALTH),
+]
+
+
+def demo_sensitive_properties(*, actor: User, contacts: ObjectType) -> None:
+    """The kinds of sensitive data our users keep, on contacts; skips those that exist."""
+    existing = set(selectors.property_definitions(object_type=contacts).values_list("name", flat=True))
+    for position, (name, label, data_type, sensitivity, searchable, options) in enumerate(DEMO_SENSITIVE_PROPERTIES):
+        if name in existing:
+            continue
+        definition = services.property_definition_create(
+            actor=actor,
+            object_type=contacts,
+            name=name,
+            label=label,
+            data_type=data_type,
+            options=[{"value": value, "label": text} for value, text in options],
+            sensitivity=sensitivity,
+            searchable=searchable,
+            group="Sensitive information",
+        )
+        definition.position = 50 + position
+        definition.save(update_fields=["position"])
 
 
 class _Pools:
@@ -33,6 +96,7 @@ class _Pools:
         self.last_names = [fake.last_name() for _ in range(600)]
         self.company_names = list({fake.company() for _ in range(800)})
         self.phones = [fake.phone_number() for _ in range(500)]
+        self.nationalities = [fake.country() for _ in range(150)]
 
 
 def _slug(text: str) -> str:
@@ -47,17 +111,19 @@ def demo_seed(*, actor: User, contacts: int, seed: int = 7, progress: Progress |
     pools = _Pools(seed)
     owners = list(User.objects.filter(tenant_id=actor.tenant_id, is_active=True)) or [actor]
     types = {t.name: t for t in selectors.object_type_list(actor=actor)}
+    demo_sensitive_properties(actor=actor, contacts=types["contacts"])
     today = timezone.localdate()
     counts = {"contacts": 0, "companies": 0, "deals": 0, "tickets": 0, "associations": 0}
 
-    companies = _create(actor, types["companies"], [_company(rng, pools) for _ in range(max(1, contacts // 10))],
-                        owners, rng)
+    companies = _create(
+        actor, types["companies"], [_company(rng, pools) for _ in range(max(1, contacts // 10))], owners, rng
+    )
     counts["companies"] = len(companies)
     stage_names = [name for name, *_ in schema.DEAL_STAGES]
     for start in range(0, contacts, CHUNK):
         size = min(CHUNK, contacts - start)
         employers = [rng.choice(companies) for _ in range(size)]
-        rows = [_contact(rng, pools, employer) for employer in employers]
+        rows = [{**_contact(rng, pools, employer), **_sensitive(rng, pools, today)} for employer in employers]
         people = _create(actor, types["contacts"], rows, owners, rng)
         links = list(zip(people, employers, strict=True))
 
@@ -101,6 +167,20 @@ def _contact(rng: random.Random, pools: _Pools, employer: Record) -> dict:
         "email": f"{_slug(first)}.{_slug(last)}{rng.randint(1, 9999)}@{domain}",
         "phone": rng.choice(pools.phones),
         "lifecyclestage": rng.choice(schema.LIFECYCLE_STAGES)[0],
+    }
+
+
+def _sensitive(rng: random.Random, pools: _Pools, today: dt.date) -> dict:
+    age_days = rng.randint(18 * 365, 80 * 365)
+    return {
+        "gender": rng.choices(GENDERS, weights=[48, 48, 2, 2])[0][0],
+        "date_of_birth": (today - dt.timedelta(days=age_days)).isoformat(),
+        "nationality": rng.choice(pools.nationalities),
+        "residency_status": rng.choices(RESIDENCY, weights=[70, 15, 8, 5, 2])[0][0],
+        "annual_salary": rng.randrange(18_000, 250_000, 500),
+        "bank_account_last4": f"{rng.randint(0, 9999):04d}",
+        "government_id": f"{rng.randint(100, 899):03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}",
+        "health_condition": rng.choices(HEALTH, weights=[60, 8, 2, 6, 8, 6, 5, 2, 1, 2])[0][0],
     }
 
 

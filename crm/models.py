@@ -59,6 +59,8 @@ class PropertyDefinition(TenantScopedModel):
         default=False, help_text="Sensitive values get a blind index so equality filters need no decryption."
     )
     required = models.BooleanField(default=False)
+    # Set while a sensitivity change moves existing values into or out of ciphertext.
+    values_moving = models.BooleanField(default=False, editable=False)
     is_standard = models.BooleanField(default=False, editable=False)
     position = models.PositiveIntegerField(default=100)
 

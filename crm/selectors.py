@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from crm.models import Association, ObjectType, PropertyDefinition, Record
+from crm.validation import clean_value
+from sensitive import selectors as sensitive_selectors
 
 
 def object_type_list(*, actor: User) -> QuerySet[ObjectType]:
@@ -54,8 +57,18 @@ def record_list(
             | Q(properties__domain__icontains=search)
             | Q(properties__name__icontains=search)
         )
-    for name, value in (filters or {}).items():
-        records = records.filter(**{f"properties__{name}": value})
+    if filters:
+        definitions = property_definitions_by_name(object_type=object_type)
+        for name, value in filters.items():
+            definition = definitions.get(name)
+            if definition is None:
+                raise ValidationError({name: f"{object_type.label_plural} have no property named {name!r}."})
+            if definition.is_sensitive:
+                # Permission-checked; by blind index when searchable; confirmed by decrypting.
+                matching = sensitive_selectors.record_ids_matching(actor=actor, definition=definition, value=value)
+                records = records.filter(pk__in=matching)
+            else:
+                records = records.filter(**{f"properties__{name}": clean_value(definition, value)})
     return records
 
 
@@ -67,19 +80,16 @@ def record_get(*, actor: User, record_id: uuid.UUID | str) -> Record:
         raise Record.DoesNotExist("No such record.") from None
     if actor.tenant_id is None:
         raise Record.DoesNotExist("No such record.")
-    return Record.objects.for_tenant(actor.tenant_id).select_related("owner", "team", "object_type").get(
-        pk=record_uuid
-    )
+    return Record.objects.for_tenant(actor.tenant_id).select_related("owner", "team", "object_type").get(pk=record_uuid)
 
 
 def record_associations(*, actor: User, record: Record) -> list[tuple[Record, str]]:
     """The records linked to `record` in either direction, with the link's label."""
     if record.tenant_id != actor.tenant_id:
         return []
-    links = Association.objects.for_tenant(actor.tenant_id).filter(
-        Q(from_record=record) | Q(to_record=record)
-    ).select_related("from_record__object_type", "to_record__object_type")
-    return [
-        (link.to_record if link.from_record_id == record.pk else link.from_record, link.label)
-        for link in links
-    ]
+    links = (
+        Association.objects.for_tenant(actor.tenant_id)
+        .filter(Q(from_record=record) | Q(to_record=record))
+        .select_related("from_record__object_type", "to_record__object_type")
+    )
+    return [(link.to_record if link.from_record_id == record.pk else link.from_record, link.label) for link in links]

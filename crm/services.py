@@ -113,7 +113,8 @@ def record_update(
     definitions, cleaned = _clean_for(record.object_type, values, creating=False)
     plain, sensitive = _split_values(definitions, cleaned)
     record = Record.objects.select_for_update().get(pk=record.pk)
-    record.properties = _apply_plain(record.properties, plain)
+    # Values being written as sensitive must not sit in the JSON a moment longer (nor in its change log).
+    record.properties = _apply_plain({k: v for k, v in record.properties.items() if k not in sensitive}, plain)
     record.display_name = display_name_for(record.object_type, record.properties)
     if owner is not None:
         record.owner = owner
@@ -222,14 +223,22 @@ def object_type_create(
     tenant = _tenant_of(actor)
     _require_super_admin(actor)
     object_type = ObjectType(
-        tenant=tenant, name=name, label_singular=label_singular, label_plural=label_plural,
+        tenant=tenant,
+        name=name,
+        label_singular=label_singular,
+        label_plural=label_plural,
         display_properties=["name"],
     )
     object_type.full_clean()
     object_type.save()
     PropertyDefinition.objects.create(
-        tenant=tenant, object_type=object_type, name="name", label=primary_property_label,
-        data_type=PropertyDefinition.DataType.STRING, required=True, position=0,
+        tenant=tenant,
+        object_type=object_type,
+        name="name",
+        label=primary_property_label,
+        data_type=PropertyDefinition.DataType.STRING,
+        required=True,
+        position=0,
     )
     return object_type
 
@@ -253,9 +262,17 @@ def property_definition_create(
     _require_super_admin(actor)
     _check_same_tenant(actor, object_type)
     definition = PropertyDefinition(
-        tenant=tenant, object_type=object_type, name=name, label=label, data_type=data_type,
-        options=_clean_options(options or [], data_type), sensitivity=sensitivity, searchable=searchable,
-        required=required, group=group, description=description,
+        tenant=tenant,
+        object_type=object_type,
+        name=name,
+        label=label,
+        data_type=data_type,
+        options=_clean_options(options or [], data_type),
+        sensitivity=sensitivity,
+        searchable=searchable,
+        required=required,
+        group=group,
+        description=description,
     )
     definition.full_clean()
     definition.save()
@@ -290,8 +307,13 @@ def pipeline_stage_create(
     _check_same_tenant(actor, pipeline)
     position = pipeline.stages.count()
     stage = PipelineStage(
-        tenant=pipeline.tenant, pipeline=pipeline, name=name, label=label, position=position,
-        probability=probability, is_closed=is_closed,
+        tenant=pipeline.tenant,
+        pipeline=pipeline,
+        name=name,
+        label=label,
+        position=position,
+        probability=probability,
+        is_closed=is_closed,
     )
     stage.full_clean()
     stage.save()
@@ -304,9 +326,7 @@ def _sync_stage_options(object_type: ObjectType) -> None:
     property_name = schema.STAGE_PROPERTY.get(object_type.name)
     if property_name is None:
         return
-    stages = PipelineStage.objects.filter(pipeline__object_type=object_type).order_by(
-        "pipeline__position", "position"
-    )
+    stages = PipelineStage.objects.filter(pipeline__object_type=object_type).order_by("pipeline__position", "position")
     options, seen = [], set()
     for stage in stages:
         if stage.name not in seen:
@@ -335,8 +355,14 @@ def tenant_schema_seed(*, tenant) -> None:
                 object_type=object_type,
                 name=name,
                 defaults={
-                    "tenant": tenant, "label": label, "data_type": data_type, "group": group,
-                    "options": options, "required": required, "is_standard": True, "position": prop_position,
+                    "tenant": tenant,
+                    "label": label,
+                    "data_type": data_type,
+                    "group": group,
+                    "options": options,
+                    "required": required,
+                    "is_standard": True,
+                    "position": prop_position,
                 },
             )
         if "pipeline" in spec:
@@ -347,8 +373,13 @@ def tenant_schema_seed(*, tenant) -> None:
             if created:
                 PipelineStage.objects.bulk_create(
                     PipelineStage(
-                        tenant=tenant, pipeline=pipeline, name=name, label=label, position=index,
-                        probability=probability, is_closed=is_closed,
+                        tenant=tenant,
+                        pipeline=pipeline,
+                        name=name,
+                        label=label,
+                        position=index,
+                        probability=probability,
+                        is_closed=is_closed,
                     )
                     for index, (name, label, probability, is_closed) in enumerate(stages)
                 )

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from crm import selectors
-from crm.models import ObjectType, Record
+from crm.models import ObjectType, PropertyDefinition, Record
+from sensitive import selectors as sensitive_selectors
 
 PAGE_SIZE = 50
 INDEX_COLUMNS = 5
@@ -46,24 +48,45 @@ def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
     )
 
 
-@login_required
-def record_detail(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
-    object_type = _object_type_or_404(request, type_name)
+def _record_or_404(request: HttpRequest, object_type: ObjectType, record_id: str) -> Record:
     try:
         record = selectors.record_get(actor=request.user, record_id=record_id)
     except Record.DoesNotExist:
         raise Http404("No such record.") from None
     if record.object_type_id != object_type.id:
         raise Http404("No such record.")
-    definitions = selectors.property_definitions(object_type=object_type)
+    return record
+
+
+def _render_record(request: HttpRequest, object_type: ObjectType, record: Record, revealed=None) -> HttpResponse:
+    readings = sensitive_selectors.values_read(actor=request.user, records=[record]).get(record.pk, {})
+    readings.update(revealed or {})
     groups: dict[str, list] = {}
-    for definition in definitions:
-        groups.setdefault(definition.group or "Other", []).append(
-            (definition, record.properties.get(definition.name))
-        )
+    for definition in selectors.property_definitions(object_type=object_type):
+        value = readings.get(definition.name) if definition.is_sensitive else record.properties.get(definition.name)
+        groups.setdefault(definition.group or "Other", []).append((definition, value))
     associations = selectors.record_associations(actor=request.user, record=record)
     return render(
         request,
         "crm/record_detail.html",
         {"object_type": object_type, "record": record, "groups": groups, "associations": associations},
     )
+
+
+@login_required
+def record_detail(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
+    object_type = _object_type_or_404(request, type_name)
+    return _render_record(request, object_type, _record_or_404(request, object_type, record_id))
+
+
+@login_required
+@require_POST
+def record_reveal(request: HttpRequest, type_name: str, record_id: str, name: str) -> HttpResponse:
+    """Shows one highly sensitive value on this response only; a reload hides it again. Audited."""
+    object_type = _object_type_or_404(request, type_name)
+    record = _record_or_404(request, object_type, record_id)
+    try:
+        reading = sensitive_selectors.value_reveal(actor=request.user, record=record, name=name)
+    except PropertyDefinition.DoesNotExist:
+        raise Http404("No such property.") from None
+    return _render_record(request, object_type, record, revealed={name: reading})

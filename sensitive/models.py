@@ -1,1 +1,58 @@
-from django.db import models  # noqa: F401
+from __future__ import annotations
+
+from django.db import models
+
+
+class TenantKeyset(models.Model):
+    """A tenant's AEAD and PRF keysets, stored only wrapped by the master key (envelope encryption).
+
+    `version` changes on every change of the keysets, so that each process can tell, with one
+    small query per call, that the keys it holds in memory are stale.
+    """
+
+    tenant = models.OneToOneField("accounts.Tenant", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    aead_keyset = models.BinaryField(editable=False)
+    prf_keyset = models.BinaryField(editable=False)
+    # Which master key wrapped the keysets: "file:<key id>" or the KMS key URI.
+    kek_ref = models.CharField(max_length=500, editable=False)
+    version = models.PositiveIntegerField(default=1)
+    primary_key_id = models.BigIntegerField(help_text="Tink id of the AEAD primary key: new values use it.")
+    pending_key_id = models.BigIntegerField(null=True, blank=True, help_text="Added by a rotation, not yet primary.")
+    pending_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Keys of {self.tenant_id}"
+
+
+class SensitiveValue(models.Model):
+    """One encrypted value of one sensitive property of one record.
+
+    The ciphertext is bound (associated data) to tenant, object type, record and property,
+    so it fails to decrypt anywhere else. `key_id` is the Tink key id from the ciphertext's
+    prefix, kept in a column so a rotation finds the values still on an old key with an index.
+    """
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey("crm.Record", on_delete=models.CASCADE, related_name="sensitive_values")
+    property = models.ForeignKey("crm.PropertyDefinition", on_delete=models.CASCADE, related_name="+")
+    ciphertext = models.BinaryField()
+    key_id = models.BigIntegerField()
+    # Truncated keyed HMAC of the normalised value, for equality filters (searchable properties only).
+    blind_index = models.IntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "property"], name="one_sensitive_value_per_property"),
+        ]
+        indexes = [
+            models.Index(fields=["property", "blind_index"], name="sensitive_blind_index_idx"),
+            models.Index(fields=["tenant", "key_id"], name="sensitive_key_id_idx"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the value, never the ciphertext.
+        return f"Sensitive value of {self.property_id} on {self.record_id}"

@@ -1,16 +1,333 @@
-"""The one way in for sensitive values. The sensitive data core (issue 3) fills this in."""
+"""The one way in for sensitive values, and the changes of sensitivity and keys."""
 
 from __future__ import annotations
 
+import logging
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.exceptions import ApplicationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from audit import services as audit_services
+from audit.models import AuditEvent
+from crm.models import PropertyDefinition, Record
+from crm.validation import clean_values
+from sensitive import crypto, keys
+from sensitive.models import SensitiveValue
+from sensitive.permissions import PropertyAccess
+
+logger = logging.getLogger(__name__)
+BULK_BATCH_SIZE = 2_000
 
 
-def values_write(*, actor, record, values: Mapping[str, Any]) -> None:
-    raise ApplicationError("Sensitive properties cannot be stored yet: the encryption core is not installed.")
+def _edit_check(actor, definitions: Sequence[PropertyDefinition]) -> None:
+    access = PropertyAccess(actor)
+    denied = [d for d in definitions if not access.can_edit(d)]
+    if denied:
+        names = ", ".join(f"{d.label} ({d.name})" for d in denied)
+        raise PermissionDenied(f"You may not edit {names}: ask {access.who_to_ask(denied[0])} for edit access.")
 
 
-def values_write_bulk(*, actor, rows: Sequence[tuple[Any, Mapping[str, Any]]]) -> None:
-    raise ApplicationError("Sensitive properties cannot be stored yet: the encryption core is not installed.")
+def _sensitive_definitions_by_name(object_type_id, names) -> dict[str, PropertyDefinition]:
+    return {
+        d.name: d
+        for d in PropertyDefinition.objects.filter(object_type_id=object_type_id, name__in=list(names)).exclude(
+            sensitivity=PropertyDefinition.Sensitivity.NONE
+        )
+    }
+
+
+def _new_value(tenant_keys, record: Record, definition: PropertyDefinition, value: Any) -> SensitiveValue:
+    ad = crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id)
+    ciphertext = crypto.encrypt(tenant_keys, value, ad)
+    return SensitiveValue(
+        tenant_id=record.tenant_id,
+        record_id=record.pk,
+        property_id=definition.id,
+        ciphertext=ciphertext,
+        key_id=crypto.key_id_of(ciphertext),
+        blind_index=crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None,
+    )
+
+
+@sensitive_variables()
+@transaction.atomic
+def values_write(*, actor, record: Record, values: Mapping[str, Any]) -> None:
+    """Set (or, with None, clear) sensitive values of one record, after checking the actor may edit each."""
+    if record.tenant_id != actor.tenant_id:
+        raise Record.DoesNotExist("No such record.")
+    definitions = _sensitive_definitions_by_name(record.object_type_id, values)
+    not_sensitive = set(values) - set(definitions)
+    if not_sensitive:
+        raise ValidationError({name: "This is not a sensitive property." for name in not_sensitive})
+    cleaned = clean_values(definitions, values, object_label=record.object_type.label_plural)
+    _edit_check(actor, list(definitions.values()))
+    tenant_keys = keys.tenant_keys(record.tenant_id)
+    existing = {
+        sv.property_id: sv for sv in SensitiveValue.objects.filter(record=record, property__in=definitions.values())
+    }
+    for name, value in cleaned.items():
+        definition = definitions[name]
+        current = existing.get(definition.id)
+        if value is None:
+            if current:
+                current.delete()
+            continue
+        new = _new_value(tenant_keys, record, definition, value)
+        if current:
+            new.pk = current.pk
+            new.save(force_update=True, update_fields=["ciphertext", "key_id", "blind_index", "updated_at"])
+        else:
+            new.save(force_insert=True)
+    # A value still waiting in the JSON for a background move must not outlive this write.
+    leftover = {name: record.properties[name] for name in cleaned if name in record.properties}
+    if leftover:
+        record.properties = {k: v for k, v in record.properties.items() if k not in leftover}
+        Record.objects.filter(pk=record.pk).update(properties=record.properties)
+    audit_services.event_record(
+        kind=AuditEvent.Kind.SENSITIVE_WRITE,
+        actor=actor,
+        object_type=record.object_type.name,
+        record_ids=[record.pk],
+        property_names=list(cleaned),
+    )
+
+
+@sensitive_variables()
+@transaction.atomic
+def values_write_bulk(*, actor, rows: Sequence[tuple[Record, Mapping[str, Any]]]) -> int:
+    """Sensitive values of new records, already validated, in bulk inserts; one audit event.
+
+    Rows go in through executemany rather than the ORM's bulk_create, whose per-field work was
+    most of the time of a 100,000-contact import.
+    """
+    if not rows:
+        return 0
+    names_by_type: dict[Any, set[str]] = defaultdict(set)
+    for record, values in rows:
+        if record.tenant_id != actor.tenant_id:
+            raise Record.DoesNotExist("No such record.")
+        names_by_type[record.object_type_id].update(values)
+    definitions = {type_id: _sensitive_definitions_by_name(type_id, names) for type_id, names in names_by_type.items()}
+    _edit_check(actor, [d for by_name in definitions.values() for d in by_name.values()])
+    tenant_keys = keys.tenant_keys(actor.tenant_id)
+    insert = _RawInsert()
+    for record, values in rows:
+        for name, value in values.items():
+            if value is not None:
+                insert.add(tenant_keys, record, definitions[record.object_type_id][name], value)
+    written = insert.flush()
+    audit_services.event_record(
+        kind=AuditEvent.Kind.SENSITIVE_WRITE,
+        actor=actor,
+        object_type=",".join(
+            sorted({d.object_type.name for by_name in definitions.values() for d in by_name.values()})
+        ),
+        record_ids=[record.pk for record, _ in rows],
+        property_names={name for by_name in definitions.values() for name in by_name},
+        details={"bulk": True},
+    )
+    return written
+
+
+class _RawInsert:
+    """Buffered executemany inserts of new SensitiveValue rows."""
+
+    def __init__(self, batch_size: int = BULK_BATCH_SIZE) -> None:
+        self.batch_size = batch_size
+        self.rows: list[tuple] = []
+        self.written = 0
+        native_uuid = connection.features.has_native_uuid_field
+        self.as_uuid = (lambda u: u) if native_uuid else (lambda u: u.hex)
+        self.now = connection.ops.adapt_datetimefield_value(timezone.now())
+        table = SensitiveValue._meta.db_table
+        self.sql = (
+            f"INSERT INTO {table} (tenant_id, record_id, property_id, ciphertext, key_id, blind_index, updated_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        )
+
+    def add(self, tenant_keys, record: Record, definition: PropertyDefinition, value: Any) -> None:
+        ad = crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id)
+        ciphertext = crypto.encrypt(tenant_keys, value, ad)
+        index = crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None
+        self.rows.append(
+            (
+                self.as_uuid(record.tenant_id),
+                self.as_uuid(record.pk),
+                self.as_uuid(definition.id),
+                ciphertext,
+                crypto.key_id_of(ciphertext),
+                index,
+                self.now,
+            )
+        )
+        if len(self.rows) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> int:
+        if self.rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, self.rows)
+            self.written += len(self.rows)
+            self.rows = []
+        return self.written
+
+
+@transaction.atomic
+def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensitivity: str) -> PropertyDefinition:
+    """Raise or lower a property's sensitivity; existing values move in a background job.
+
+    Raising from `none` encrypts the values held in the records' JSON and removes them from it;
+    lowering to `none` (a super admin's decision, audited) decrypts them back into the JSON.
+    """
+    from sensitive.tasks import property_values_decrypt_task, property_values_encrypt_task
+
+    if not actor.is_super_admin or definition.tenant_id != actor.tenant_id:
+        raise PermissionDenied("Only a super admin of this tenant can change a property's sensitivity.")
+    if sensitivity not in PropertyDefinition.Sensitivity.values:
+        raise ValidationError({"sensitivity": f"{sensitivity!r} is not a sensitivity level."})
+    definition = PropertyDefinition.objects.select_for_update().get(pk=definition.pk)
+    before = definition.sensitivity
+    if before == sensitivity:
+        return definition
+    if definition.values_moving:
+        raise ValidationError({"sensitivity": "Values of this property are still being moved; try again shortly."})
+    was_sensitive = before != PropertyDefinition.Sensitivity.NONE
+    now_sensitive = sensitivity != PropertyDefinition.Sensitivity.NONE
+    definition.sensitivity = sensitivity
+    definition.values_moving = was_sensitive != now_sensitive
+    definition.save(update_fields=["sensitivity", "values_moving", "updated_at"])
+    audit_services.event_record(
+        kind=AuditEvent.Kind.SENSITIVITY_CHANGED,
+        actor=actor,
+        object_type=definition.object_type.name,
+        property_names=[definition.name],
+        details={"from": before, "to": sensitivity},
+    )
+    if definition.values_moving:
+        task = property_values_encrypt_task if now_sensitive else property_values_decrypt_task
+        transaction.on_commit(lambda: task.delay(str(definition.pk)))
+    return definition
+
+
+@sensitive_variables()
+def property_values_encrypt(*, definition: PropertyDefinition, batch_size: int = BULK_BATCH_SIZE) -> int:
+    """Move a newly sensitive property's values from the records' JSON into ciphertext, in batches.
+
+    Resumable: each batch commits on its own, and a rerun picks up the records still holding a value.
+    """
+    from crm.services import display_name_for
+    from crm.validation import clean_value
+
+    moved = 0
+    while True:
+        with transaction.atomic():
+            records = list(
+                Record.objects.select_for_update(of=("self",))
+                .filter(object_type_id=definition.object_type_id, properties__has_key=definition.name)
+                .select_related("object_type")[:batch_size]
+            )
+            if not records:
+                break
+            tenant_keys = keys.tenant_keys(definition.tenant_id)
+            already = set(
+                SensitiveValue.objects.filter(property=definition, record__in=records).values_list(
+                    "record_id", flat=True
+                )
+            )
+            new_values = []
+            for record in records:
+                value = record.properties.pop(definition.name)
+                if record.pk not in already:  # a value written since the change wins
+                    try:
+                        value = clean_value(definition, value)
+                    except ValidationError:
+                        value = str(value)  # kept as typed rather than lost
+                    if value is not None:
+                        new_values.append(_new_value(tenant_keys, record, definition, value))
+                record.display_name = display_name_for(record.object_type, record.properties)
+            SensitiveValue.objects.bulk_create(new_values)
+            # bulk_update sends no signals, so the change log never sees the old JSON with the value.
+            Record.objects.bulk_update(records, ["properties", "display_name"])
+            moved += len(new_values)
+    _scrub_change_log(definition)
+    PropertyDefinition.objects.filter(pk=definition.pk).update(values_moving=False)
+    return moved
+
+
+@sensitive_variables()
+def property_values_decrypt(*, definition: PropertyDefinition, batch_size: int = BULK_BATCH_SIZE) -> int:
+    """Move a no-longer-sensitive property's values back into the records' JSON, in batches."""
+    from crm.services import display_name_for
+
+    moved = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                SensitiveValue.objects.select_for_update(of=("self",))
+                .filter(property=definition)
+                .select_related("record__object_type")[:batch_size]
+            )
+            if not rows:
+                break
+            tenant_keys = keys.tenant_keys(definition.tenant_id)
+            records = []
+            for row in rows:
+                record = row.record
+                ad = crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id)
+                try:
+                    record.properties[definition.name] = crypto.decrypt(tenant_keys, row.ciphertext, ad)
+                except Exception:
+                    logger.error(
+                        "Sensitive value %s of record %s was unreadable and is dropped.", definition.name, record.pk
+                    )
+                record.display_name = display_name_for(record.object_type, record.properties)
+                records.append(record)
+            Record.objects.bulk_update(records, ["properties", "display_name"])
+            SensitiveValue.objects.filter(pk__in=[row.pk for row in rows]).delete()
+            moved += len(rows)
+    PropertyDefinition.objects.filter(pk=definition.pk).update(values_moving=False)
+    return moved
+
+
+def _scrub_change_log(definition: PropertyDefinition) -> None:
+    """Remove a newly sensitive property's old plaintext from the change history of its records.
+
+    Before the change, the value was an ordinary one and django-auditlog kept its diffs; after it,
+    no plaintext may stay at rest outside the ciphertext (ARCHITECTURE.md rule 5).
+    """
+    import json
+
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    display_names = {
+        str(pk): name
+        for pk, name in Record.objects.filter(object_type_id=definition.object_type_id).values_list(
+            "pk", "display_name"
+        )
+    }
+    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Record))
+    for entry in entries.iterator(chunk_size=1_000):
+        changes = entry.changes or {}
+        if entry.object_pk not in display_names or "properties" not in changes:
+            continue
+        scrubbed = []
+        for side in changes["properties"]:
+            try:
+                data = json.loads(side) if isinstance(side, str) else side
+            except ValueError:
+                data = side
+            if isinstance(data, dict):
+                data.pop(definition.name, None)
+                side = json.dumps(data, sort_keys=True)
+            scrubbed.append(side)
+        changes["properties"] = scrubbed
+        # The log is append-only for everything else; this is the one rewrite, to remove plaintext.
+        LogEntry.objects.filter(pk=entry.pk).update(
+            changes=changes, changes_text="", object_repr=display_names[entry.object_pk] or entry.object_pk
+        )

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,3 +142,4 @@ LOGGING = {
 }
 
 from config.settings.celery import *  # noqa: E402,F403
+from config.settings.sensitive import *  # noqa: E402,F403

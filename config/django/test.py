@@ -7,3 +7,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# A master key of the test run's own, created on first use like the embedded default's.
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+SENSITIVE_MASTER_KEY_URI = os.environ.get("TEST_SENSITIVE_MASTER_KEY_URI") or (
+    f"file://{tempfile.mkdtemp(prefix='crm-test-keys-')}/master-key.json"
+)
+os.environ["TEST_SENSITIVE_MASTER_KEY_URI"] = SENSITIVE_MASTER_KEY_URI  # Celery workers started by tests share it
+SENSITIVE_KEY_PROPAGATION_SECONDS = 0
+CELERY_TASK_ALWAYS_EAGER = True

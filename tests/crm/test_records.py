@@ -8,7 +8,8 @@ from crm.models import Record
 @pytest.fixture
 def ada_lovelace(tenant_a_admin, contacts_a) -> Record:
     return services.record_create(
-        actor=tenant_a_admin, object_type=contacts_a,
+        actor=tenant_a_admin,
+        object_type=contacts_a,
         values={"firstname": "Ada", "lastname": "Lovelace", "email": "ada@analytical.test"},
     )
 
@@ -122,8 +123,9 @@ def test_search_matches_name_email_and_domain(ada_lovelace, tenant_a_admin, cont
     services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "X", "domain": "acme.io"})
 
     def found(object_type, text):
-        return [r.display_name for r in selectors.record_list(actor=tenant_a_admin, object_type=object_type,
-                                                               search=text)]
+        return [
+            r.display_name for r in selectors.record_list(actor=tenant_a_admin, object_type=object_type, search=text)
+        ]
 
     assert found(contacts_a, "lovel") == ["Ada Lovelace"]
     assert found(contacts_a, "analytical.test") == ["Ada Lovelace"]

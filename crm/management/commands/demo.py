@@ -38,6 +38,7 @@ class Command(BaseCommand):
         self.stdout.write("  Sign in at:  http://127.0.0.1:8000/accounts/login/")
         self.stdout.write(f"  Super admin: {admin_email}")
         self.stdout.write(f"  Password:    {password}   (kept in var/demo_password)")
-        self.stdout.write(f"  Team members (same password): sam.sales@{DEMO_DOMAIN}, tom.support@{DEMO_DOMAIN}, "
-                          f"hana.hr@{DEMO_DOMAIN}")
+        self.stdout.write(
+            f"  Team members (same password): sam.sales@{DEMO_DOMAIN}, tom.support@{DEMO_DOMAIN}, hana.hr@{DEMO_DOMAIN}"
+        )
         self.stdout.write("  Django admin: http://127.0.0.1:8000/admin/")

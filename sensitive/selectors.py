@@ -1,0 +1,185 @@
+"""The one way out for sensitive values: permission check, decryption, masking, audit."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import tink
+from django.core.exceptions import PermissionDenied
+from django.views.decorators.debug import sensitive_variables
+
+from audit import services as audit_services
+from audit.models import AuditEvent
+from crm.models import PropertyDefinition, Record
+from sensitive import crypto, keys
+from sensitive.models import SensitiveValue
+from sensitive.permissions import PropertyAccess
+from sensitive.readings import EMPTY, KEY_DESTROYED, MASKED, UNREADABLE, Reading, State
+
+logger = logging.getLogger(__name__)
+CHUNK = 5_000
+
+Readings = dict[uuid.UUID, dict[str, Reading]]
+
+
+def sensitive_definitions(*, object_type_ids: Iterable, names: Iterable[str] | None = None):
+    definitions = (
+        PropertyDefinition.objects.filter(object_type_id__in=set(object_type_ids))
+        .exclude(sensitivity=PropertyDefinition.Sensitivity.NONE)
+        .select_related("object_type")
+    )
+    if names is not None:
+        definitions = definitions.filter(name__in=list(names))
+    return list(definitions)
+
+
+@sensitive_variables()
+def values_read(
+    *,
+    actor,
+    records: Sequence[Record],
+    names: Iterable[str] | None = None,
+    reveal: bool = False,
+    purpose: str = "view",
+) -> Readings:
+    """The sensitive values of `records` as `actor` may see them, one Reading per record and property.
+
+    Values the actor may not view come back as a Restricted marker; highly sensitive ones as a
+    mask unless `reveal`. One audit event covers the whole call.
+    """
+    records = list(records)
+    if not records:
+        return {}
+    if any(record.tenant_id != actor.tenant_id for record in records):
+        raise PermissionDenied("Records of another tenant cannot be read.")
+    access = PropertyAccess(actor)
+    by_type: dict[Any, list[PropertyDefinition]] = defaultdict(list)
+    for definition in sensitive_definitions(object_type_ids={r.object_type_id for r in records}, names=names):
+        by_type[definition.object_type_id].append(definition)
+
+    readings: Readings = {}
+    to_decrypt: dict[Any, PropertyDefinition] = {}
+    for record in records:
+        row = readings[record.pk] = {}
+        for definition in by_type[record.object_type_id]:
+            if not access.can_view(definition):
+                row[definition.name] = Reading(State.RESTRICTED, hint=access.who_to_ask(definition))
+            elif definition.is_highly_sensitive and not reveal:
+                row[definition.name] = MASKED
+            else:
+                row[definition.name] = EMPTY
+                to_decrypt[definition.id] = definition
+    if to_decrypt:
+        _decrypt_into(readings, records, to_decrypt)
+        kind = AuditEvent.Kind.SENSITIVE_REVEAL if reveal else AuditEvent.Kind.SENSITIVE_READ
+        audit_services.event_record(
+            kind=kind,
+            actor=actor,
+            object_type=",".join(sorted({definition.object_type.name for definition in to_decrypt.values()})),
+            record_ids=[record.pk for record in records],
+            property_names=[definition.name for definition in to_decrypt.values()],
+            details={"purpose": purpose},
+        )
+    return readings
+
+
+def _decrypt_into(readings: Readings, records: Sequence[Record], definitions: dict[Any, PropertyDefinition]) -> None:
+    tenant_id = records[0].tenant_id
+    records_by_id = {record.pk: record for record in records}
+    try:
+        tenant_keys = keys.tenant_keys(tenant_id)
+    except keys.TenantKeysDestroyed:
+        _fill(readings, definitions, KEY_DESTROYED)
+        return
+    except keys.MasterKeyUnavailable as exc:
+        logger.error("Sensitive values of tenant %s cannot be read: %s", tenant_id, exc.message)
+        _fill(readings, definitions, UNREADABLE)
+        return
+    ids = list(records_by_id)
+    for start in range(0, len(ids), CHUNK):
+        rows = SensitiveValue.objects.filter(
+            record_id__in=ids[start : start + CHUNK], property_id__in=list(definitions)
+        ).values_list("record_id", "property_id", "ciphertext")
+        for record_id, property_id, ciphertext in rows:
+            definition = definitions[property_id]
+            record = records_by_id[record_id]
+            ad = crypto.associated_data(tenant_id, record.object_type_id, record_id, property_id)
+            try:
+                value = crypto.decrypt(tenant_keys, ciphertext, ad)
+            except (tink.TinkError, ValueError):
+                logger.error(
+                    "Sensitive value %s of record %s cannot be decrypted: tampered, moved from another row, "
+                    "or encrypted under another key.",
+                    definition.name,
+                    record_id,
+                )
+                readings[record_id][definition.name] = UNREADABLE
+                continue
+            readings[record_id][definition.name] = Reading(State.VALUE, value)
+    # Values of a property just marked sensitive stay in the JSON until the background move ends.
+    for definition in definitions.values():
+        if definition.values_moving:
+            for record in records:
+                if definition.name in record.properties and readings[record.pk].get(definition.name) == EMPTY:
+                    readings[record.pk][definition.name] = Reading(State.VALUE, record.properties[definition.name])
+
+
+def _fill(readings: Readings, definitions: dict[Any, PropertyDefinition], reading: Reading) -> None:
+    names = {definition.name for definition in definitions.values()}
+    for row in readings.values():
+        for name in names & set(row):
+            if row[name] == EMPTY:
+                row[name] = reading
+
+
+def value_reveal(*, actor, record: Record, name: str) -> Reading:
+    """An explicit reveal of one (highly) sensitive value; audited as a reveal."""
+    readings = values_read(actor=actor, records=[record], names=[name], reveal=True, purpose="reveal")
+    reading = readings.get(record.pk, {}).get(name)
+    if reading is None:
+        raise PropertyDefinition.DoesNotExist(f"{record.object_type.label_plural} have no sensitive property {name!r}.")
+    return reading
+
+
+@sensitive_variables()
+def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any) -> list[uuid.UUID]:
+    """Records whose `definition` value equals `value`.
+
+    Searchable properties narrow the candidates in SQL by blind index; every candidate is then
+    confirmed by decrypting, since a truncated index matches unrelated values too.
+    """
+    from crm.validation import clean_value
+
+    access = PropertyAccess(actor)
+    if not access.can_view(definition):
+        raise PermissionDenied(f"You may not filter on {definition.label} ({definition.name}).")
+    wanted = clean_value(definition, value)
+    tenant_keys = keys.tenant_keys(definition.tenant_id)
+    candidates = SensitiveValue.objects.filter(tenant_id=definition.tenant_id, property=definition)
+    if definition.searchable:
+        candidates = candidates.filter(blind_index=crypto.blind_index(tenant_keys, definition.id, wanted))
+    wanted_form = crypto.normalise(wanted)
+    matches = []
+    for record_id, ciphertext in candidates.values_list("record_id", "ciphertext").iterator(chunk_size=CHUNK):
+        ad = crypto.associated_data(definition.tenant_id, definition.object_type_id, record_id, definition.id)
+        try:
+            if crypto.normalise(crypto.decrypt(tenant_keys, ciphertext, ad)) == wanted_form:
+                matches.append(record_id)
+        except (tink.TinkError, ValueError):
+            logger.error("Sensitive value %s of record %s cannot be decrypted.", definition.name, record_id)
+    if definition.values_moving:
+        pending = Record.objects.filter(object_type_id=definition.object_type_id, tenant_id=definition.tenant_id)
+        matches += pending.filter(**{f"properties__{definition.name}": wanted}).values_list("pk", flat=True)
+    audit_services.event_record(
+        kind=AuditEvent.Kind.SENSITIVE_READ,
+        actor=actor,
+        object_type=definition.object_type.name,
+        record_ids=matches,
+        property_names=[definition.name],
+        details={"purpose": "filter"},
+    )
+    return matches

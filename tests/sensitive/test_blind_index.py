@@ -1,0 +1,68 @@
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from crm import selectors as crm_selectors, services
+from sensitive import selectors
+from sensitive.models import SensitiveValue
+
+
+@pytest.fixture
+def people(tenant_a_admin, contacts_a, salary, diagnosis):
+    rows = [
+        {"firstname": "A", "annual_salary": 50_000, "diagnosis": "asthma"},
+        {"firstname": "B", "annual_salary": 60_000, "diagnosis": "diabetes"},
+        {"firstname": "C", "annual_salary": 50_000},
+    ]
+    return services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+
+
+def test_equality_finds_exactly_the_matching_records(people, tenant_a_admin, salary):
+    found = selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value="50000")
+
+    assert set(found) == {people[0].pk, people[2].pk}
+
+
+def test_searchable_values_carry_a_truncated_index_and_others_none(people, salary, settings):
+    indexes = SensitiveValue.objects.filter(property=salary).values_list("blind_index", flat=True)
+
+    assert all(index is not None and 0 <= index < 2**settings.SENSITIVE_BLIND_INDEX_BITS for index in indexes)
+    assert len(set(indexes)) == 2  # equal salaries share an index value: the documented leakage
+
+
+def test_candidates_that_collide_are_confirmed_by_decrypting(tenant_a_admin, contacts_a, salary, settings):
+    settings.SENSITIVE_BLIND_INDEX_BITS = 1  # every other value collides
+    rows = [{"annual_salary": 1_000 + i} for i in range(40)]
+    records = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+
+    found = selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=1_007)
+
+    assert found == [records[7].pk]
+
+
+def test_text_is_matched_without_regard_to_case_and_spacing(tenant_a_admin, contacts_a):
+    nationality = services.property_definition_create(
+        actor=tenant_a_admin,
+        object_type=contacts_a,
+        name="nationality",
+        label="Nationality",
+        sensitivity="sensitive",
+        searchable=True,
+    )
+    record = services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"nationality": "New  Zealand"}
+    )
+
+    assert selectors.record_ids_matching(actor=tenant_a_admin, definition=nationality, value="new zealand") == [
+        record.pk
+    ]
+
+
+def test_a_user_who_may_not_view_cannot_filter(people, member_a, salary):
+    with pytest.raises(PermissionDenied, match="filter on Annual salary"):
+        selectors.record_ids_matching(actor=member_a, definition=salary, value=50_000)
+
+
+def test_record_list_filters_on_sensitive_properties_through_the_index(people, tenant_a_admin, contacts_a):
+    found = crm_selectors.record_list(actor=tenant_a_admin, object_type=contacts_a, filters={"diagnosis": "asthma"})
+
+    assert [record.pk for record in found] == [people[0].pk]

@@ -1,0 +1,129 @@
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from audit.models import AuditEvent
+from crm import services
+from sensitive import keys, rotation, selectors
+from sensitive.models import SensitiveValue, TenantKeyset
+from sensitive.readings import State
+
+
+@pytest.fixture
+def many(tenant_a_admin, contacts_a, salary):
+    rows = [{"firstname": f"P{i}", "annual_salary": 1_000 + i} for i in range(120)]
+    return services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+
+
+def _salaries(actor, records):
+    readings = selectors.values_read(actor=actor, records=records)
+    return [readings[r.pk]["annual_salary"].value for r in records]
+
+
+def test_a_rotation_killed_halfway_loses_nothing_and_finishes_when_run_again(tenant_a, tenant_a_admin, many):
+    old_key = TenantKeyset.objects.get(tenant=tenant_a).primary_key_id
+
+    # when: the first run stops after two batches of 25 (as if killed)
+    first = rotation.tenant_key_rotate(tenant=tenant_a, batch_size=25, max_batches=2)
+
+    # then: half-way, every value still reads, on either key
+    assert not first.finished and first.reencrypted == 50 and first.remaining == 70
+    assert _salaries(tenant_a_admin, many) == [1_000 + i for i in range(120)]
+    keyset = TenantKeyset.objects.get(tenant=tenant_a)
+    assert keyset.primary_key_id != old_key
+    assert set(SensitiveValue.objects.values_list("key_id", flat=True)) == {old_key, keyset.primary_key_id}
+
+    # when: run again
+    second = rotation.tenant_key_rotate(tenant=tenant_a, batch_size=25)
+
+    # then: every value is on the new key, and the old key is gone from the keyset
+    assert second.finished and second.remaining == 0
+    assert set(SensitiveValue.objects.values_list("key_id", flat=True)) == {keyset.primary_key_id}
+    assert keys.keyset_key_ids(keys.tenant_aead_handle(TenantKeyset.objects.get(tenant=tenant_a))) == [
+        keyset.primary_key_id
+    ]
+    assert _salaries(tenant_a_admin, many) == [1_000 + i for i in range(120)]
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.TENANT_KEY_ROTATED).count() == 1
+
+
+def test_a_rotation_killed_before_the_new_key_is_primary_resumes(tenant_a, tenant_a_admin, many, settings):
+    def killed(seconds):
+        raise KeyboardInterrupt
+
+    settings.SENSITIVE_KEY_PROPAGATION_SECONDS = 60
+    with pytest.raises(KeyboardInterrupt):
+        rotation.tenant_key_rotate(tenant=tenant_a, sleep=killed)
+
+    keyset = TenantKeyset.objects.get(tenant=tenant_a)
+    assert keyset.pending_key_id is not None
+    assert _salaries(tenant_a_admin, many)[:3] == [1_000, 1_001, 1_002]
+
+    settings.SENSITIVE_KEY_PROPAGATION_SECONDS = 0
+    result = rotation.tenant_key_rotate(tenant=tenant_a)
+
+    assert result.finished
+    assert set(SensitiveValue.objects.values_list("key_id", flat=True)) == {keyset.pending_key_id}
+
+
+def test_a_write_during_a_rotation_is_not_overwritten(tenant_a, tenant_a_admin, many):
+    rotation.tenant_key_rotate(tenant=tenant_a, batch_size=10, max_batches=1)
+    services.record_update(actor=tenant_a_admin, record=many[-1], values={"annual_salary": 7})
+
+    rotation.tenant_key_rotate(tenant=tenant_a, batch_size=10)
+
+    assert _salaries(tenant_a_admin, [many[-1]]) == [7]
+
+
+def test_the_command_rotates_with_a_progress_bar(tenant_a, many, capsys):
+    call_command("rotate_tenant_key", "Acme", "--batch-size", "50")
+
+    out = capsys.readouterr()
+    assert "120 values re-encrypted" in out.out
+    assert "120/120" in out.err
+
+
+def test_the_command_names_an_unknown_tenant(db):
+    with pytest.raises(CommandError, match="No tenant named 'Nope'"):
+        call_command("rotate_tenant_key", "Nope")
+
+
+def test_shredding_makes_values_unreadable_for_good(tenant_a, tenant_a_admin, many, ada):
+    with pytest.raises(CommandError, match="--confirm"):
+        call_command("shred_tenant", "Acme")
+    assert _salaries(tenant_a_admin, many[:1]) == [1_000]
+
+    call_command("shred_tenant", "Acme", "--confirm")
+
+    readings = selectors.values_read(actor=tenant_a_admin, records=[*many[:5], ada])
+    assert {reading.state for row in readings.values() for reading in row.values()} == {
+        State.KEY_DESTROYED,
+        State.MASKED,
+    }
+    assert str(readings[many[0].pk]["annual_salary"]) == "Key destroyed"
+    keyset = TenantKeyset.objects.get(tenant=tenant_a)
+    assert bytes(keyset.aead_keyset) == b"" and bytes(keyset.prf_keyset) == b""
+    with pytest.raises(keys.TenantKeysDestroyed):
+        services.record_update(actor=tenant_a_admin, record=many[0], values={"annual_salary": 5})
+    # plain values still work
+    services.record_update(actor=tenant_a_admin, record=many[0], values={"firstname": "Still here"})
+
+
+def test_master_key_rotation_rewraps_every_tenant_and_drops_the_old_key(
+    tenant_a, tenant_a_admin, tenant_b_user, many, capsys
+):
+    path = Path(settings.SENSITIVE_MASTER_KEY_URI.removeprefix("file://"))
+    old_master = json.loads(path.read_text())["primaryKeyId"]
+
+    call_command("rotate_master_key")
+
+    new_master = json.loads(path.read_text())
+    assert new_master["primaryKeyId"] != old_master and len(new_master["key"]) == 1
+    assert set(TenantKeyset.objects.values_list("kek_ref", flat=True)) == {f"file:{new_master['primaryKeyId']}"}
+    keys.forget_cached_keys()
+    assert _salaries(tenant_a_admin, many[:3]) == [1_000, 1_001, 1_002]
+    assert "Re-wrapped the keys of 2 tenants" in capsys.readouterr().out
+    assert path.stat().st_mode & 0o777 == 0o600

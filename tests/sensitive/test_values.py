@@ -1,0 +1,223 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from audit.models import AuditEvent
+from crm import services
+from crm.models import PropertyDefinition
+from sensitive import selectors, services as sensitive_services
+from sensitive.models import SensitiveValue
+from sensitive.readings import State
+
+S = PropertyDefinition.Sensitivity
+
+
+@pytest.mark.parametrize(
+    ("_case", "data_type", "given", "read_back"),
+    [
+        ("string", "string", "  AB-123-456 ", "AB-123-456"),
+        ("unicode", "string", "Zoë Ødegård 🧬", "Zoë Ødegård 🧬"),
+        ("number", "number", "120000.50", 120000.5),
+        ("integer", "number", 42, 42),
+        ("date", "date", "1990-02-28", "1990-02-28"),
+        ("datetime", "datetime", "2026-03-01T09:30:00+01:00", "2026-03-01T08:30:00+00:00"),
+        ("bool", "bool", "yes", True),
+        ("enumeration", "enumeration", "B", "b"),
+        ("file", "file", "attachment-7", "attachment-7"),
+    ],
+)
+def test_every_data_type_round_trips(tenant_a_admin, contacts_a, _case, data_type, given, read_back):
+    options = [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}] if data_type == "enumeration" else []
+    services.property_definition_create(
+        actor=tenant_a_admin,
+        object_type=contacts_a,
+        name="secret",
+        label="Secret",
+        data_type=data_type,
+        options=options,
+        sensitivity=S.SENSITIVE,
+    )
+
+    record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"secret": given})
+
+    assert "secret" not in record.properties
+    reading = selectors.values_read(actor=tenant_a_admin, records=[record])[record.pk]["secret"]
+    assert reading.state == State.VALUE
+    assert reading.value == read_back
+
+
+def test_values_are_stored_only_as_ciphertext(ada):
+    ada.refresh_from_db()
+    assert ada.properties == {"firstname": "Ada"}
+    stored = SensitiveValue.objects.filter(record=ada)
+    assert stored.count() == 2
+    assert all(b"91250" not in bytes(v.ciphertext) and b"asthma" not in bytes(v.ciphertext) for v in stored)
+
+
+def test_a_member_without_a_grant_sees_restricted_markers(ada, member_a):
+    readings = selectors.values_read(actor=member_a, records=[ada])[ada.pk]
+
+    assert readings["annual_salary"].state == State.RESTRICTED
+    assert str(readings["annual_salary"]) == "Restricted"
+    assert readings["diagnosis"].state == State.RESTRICTED
+    assert readings["annual_salary"].value is None
+
+
+def test_highly_sensitive_values_stay_masked_until_revealed(ada, tenant_a_admin):
+    readings = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]
+    assert readings["annual_salary"].value == 91_250
+    assert readings["diagnosis"].state == State.MASKED
+
+    revealed = selectors.value_reveal(actor=tenant_a_admin, record=ada, name="diagnosis")
+
+    assert revealed.value == "asthma"
+    event = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_REVEAL).get()
+    assert event.property_names == ["diagnosis"]
+    assert event.record_ids == [str(ada.pk)]
+
+
+def test_a_member_cannot_reveal(ada, member_a):
+    assert selectors.value_reveal(actor=member_a, record=ada, name="diagnosis").state == State.RESTRICTED
+
+
+def test_a_member_cannot_write_and_the_error_names_the_property(ada, member_a):
+    with pytest.raises(PermissionDenied, match=r"Annual salary \(annual_salary\)"):
+        services.record_update(actor=member_a, record=ada, values={"annual_salary": 1})
+
+    assert (
+        selectors.values_read(actor=ada.tenant.users.get(role="super_admin"), records=[ada])[ada.pk][
+            "annual_salary"
+        ].value
+        == 91_250
+    )
+
+
+def test_a_member_still_edits_the_plain_values_of_the_record(ada, member_a):
+    services.record_update(actor=member_a, record=ada, values={"firstname": "Augusta"})
+
+    ada.refresh_from_db()
+    assert ada.properties["firstname"] == "Augusta"
+    assert SensitiveValue.objects.filter(record=ada).count() == 2
+
+
+def test_a_platform_operator_never_reads_sensitive_values(ada, operator):
+    with pytest.raises(PermissionDenied):
+        selectors.values_read(actor=operator, records=[ada])
+
+
+def test_another_tenant_cannot_read_or_write(ada, tenant_b_user):
+    with pytest.raises(PermissionDenied):
+        selectors.values_read(actor=tenant_b_user, records=[ada])
+    with pytest.raises(Exception, match="No such record"):
+        sensitive_services.values_write(actor=tenant_b_user, record=ada, values={"annual_salary": 1})
+
+
+def test_clearing_a_value_deletes_its_ciphertext(ada, tenant_a_admin):
+    services.record_update(actor=tenant_a_admin, record=ada, values={"annual_salary": None})
+
+    assert not SensitiveValue.objects.filter(record=ada, property__name="annual_salary").exists()
+    reading = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"]
+    assert reading.state == State.EMPTY
+
+
+def test_a_bad_sensitive_value_is_a_validation_error_naming_it(ada, tenant_a_admin):
+    with pytest.raises(ValidationError) as error:
+        services.record_update(actor=tenant_a_admin, record=ada, values={"annual_salary": "a lot"})
+
+    assert "annual_salary" in error.value.message_dict
+
+
+def test_a_ciphertext_moved_to_another_record_does_not_decrypt(ada, tenant_a_admin, contacts_a, caplog):
+    bob = services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bob", "annual_salary": 10}
+    )
+    stolen = SensitiveValue.objects.get(record=ada, property__name="annual_salary").ciphertext
+    SensitiveValue.objects.filter(record=bob, property__name="annual_salary").update(ciphertext=stolen)
+
+    readings = selectors.values_read(actor=tenant_a_admin, records=[ada, bob])
+
+    assert readings[bob.pk]["annual_salary"].state == State.UNREADABLE
+    assert readings[ada.pk]["annual_salary"].value == 91_250  # the rest of the batch still works
+    assert "annual_salary of record" in caplog.text and "91250" not in caplog.text
+
+
+def test_a_ciphertext_moved_to_another_property_does_not_decrypt(ada, tenant_a_admin, diagnosis, salary):
+    stolen = SensitiveValue.objects.get(record=ada, property=diagnosis).ciphertext
+    SensitiveValue.objects.filter(record=ada, property=salary).update(ciphertext=stolen)
+
+    readings = selectors.values_read(actor=tenant_a_admin, records=[ada])
+
+    assert readings[ada.pk]["annual_salary"].state == State.UNREADABLE
+
+
+def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(ada, tenant_b_user):
+    contacts_b = tenant_b_user.tenant and services.selectors.object_type_get(actor=tenant_b_user, name="contacts")
+    salary_b = services.property_definition_create(
+        actor=tenant_b_user,
+        object_type=contacts_b,
+        name="annual_salary",
+        label="Salary",
+        data_type="number",
+        sensitivity=S.SENSITIVE,
+    )
+    eve = services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"annual_salary": 1})
+    stolen = SensitiveValue.objects.get(record=ada, property__name="annual_salary").ciphertext
+    SensitiveValue.objects.filter(record=eve, property=salary_b).update(ciphertext=stolen)
+
+    reading = selectors.values_read(actor=tenant_b_user, records=[eve])[eve.pk]["annual_salary"]
+
+    assert reading.state == State.UNREADABLE
+
+
+def test_a_tampered_ciphertext_is_unreadable_not_a_crash(ada, tenant_a_admin):
+    value = SensitiveValue.objects.get(record=ada, property__name="annual_salary")
+    tampered = bytearray(value.ciphertext)
+    tampered[-1] ^= 0x01
+    SensitiveValue.objects.filter(pk=value.pk).update(ciphertext=bytes(tampered))
+
+    reading = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"]
+
+    assert reading.state == State.UNREADABLE
+    assert repr(reading) == "Reading(state='unreadable')"
+
+
+def test_a_reading_never_shows_its_value_in_repr(ada, tenant_a_admin):
+    reading = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"]
+
+    assert "91250" not in repr(reading) and "91250" not in repr({"x": reading})
+
+
+def test_a_bulk_read_is_one_audit_event_with_names_and_ids_only(tenant_a_admin, contacts_a, salary):
+    rows = [{"firstname": f"P{i}", "annual_salary": 50_000 + i} for i in range(30)]
+    records = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+    AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)
+
+    readings = selectors.values_read(actor=tenant_a_admin, records=records)
+
+    assert [readings[r.pk]["annual_salary"].value for r in records] == [50_000 + i for i in range(30)]
+    event = AuditEvent.objects.get()
+    assert event.kind == AuditEvent.Kind.SENSITIVE_READ
+    assert len(event.record_ids) == 30 and event.property_names == ["annual_salary"]
+
+
+def test_a_bulk_read_does_not_query_per_value(tenant_a_admin, contacts_a, salary, django_assert_max_num_queries):
+    rows = [{"firstname": f"P{i}", "annual_salary": i} for i in range(200)]
+    records = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+
+    with django_assert_max_num_queries(6):
+        selectors.values_read(actor=tenant_a_admin, records=records)
+
+
+def test_dates_round_trip_through_the_form_helpers(tenant_a_admin, contacts_a):
+    services.property_definition_create(
+        actor=tenant_a_admin,
+        object_type=contacts_a,
+        name="dob",
+        label="Date of birth",
+        data_type="date",
+        sensitivity=S.SENSITIVE,
+    )
+    record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"dob": dt.date(1990, 1, 2)})
+
+    assert selectors.values_read(actor=tenant_a_admin, records=[record])[record.pk]["dob"].value == "1990-01-02"
