@@ -1,7 +1,8 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from crm import selectors as crm_selectors, services
+from crm import selectors as crm_selectors
+from crm import services
 from sensitive import selectors
 from sensitive.models import SensitiveValue
 

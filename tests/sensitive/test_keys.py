@@ -46,7 +46,7 @@ def test_a_missing_key_file_is_a_clear_error_not_a_new_key(ada, tenant_a_admin, 
     settings.SENSITIVE_MASTER_KEY_URI = f"file://{tmp_path}/gone.json"
     keys.forget_cached_keys()
 
-    with pytest.raises(keys.MasterKeyUnavailable, match="is missing.*Restore the file"):
+    with pytest.raises(keys.MasterKeyUnavailable, match=r"is missing.*Restore the file"):
         keys.master_key()
     readings = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]
 

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from audit.models import AuditEvent
 from crm import services
 from crm.models import PropertyDefinition
-from sensitive import selectors, services as sensitive_services
+from sensitive import selectors
+from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue
 from sensitive.readings import State
 
