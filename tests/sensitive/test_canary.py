@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from crm import services
 from crm.models import PropertyDefinition
-from sensitive import selectors, services as sensitive_services
+from sensitive import selectors
+from sensitive import services as sensitive_services
 
 S = PropertyDefinition.Sensitivity
 CANARIES = {

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from audit.models import AuditEvent
 from crm import services
 from crm.models import PropertyDefinition, Record
-from sensitive import selectors, services as sensitive_services
+from sensitive import selectors
+from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue
 from sensitive.readings import State
 
