@@ -1,0 +1,110 @@
+"""A sensitivity change queued on the real broker and run by a real Celery worker (CI: Redis, PostgreSQL)."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from config.celery import app as celery_app
+from crm import selectors, services
+from crm.models import PropertyDefinition, Record
+from sensitive import selectors as sensitive_selectors, services as sensitive_services
+from sensitive.models import SensitiveValue
+
+BROKER = os.environ.get("CELERY_BROKER_URL", "")
+PHONE = "+44 20 7946 0999"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not BROKER.startswith("redis://"), reason="needs CELERY_BROKER_URL=redis://... (CI sets it)"),
+    pytest.mark.skipif(
+        os.environ.get("DATABASE_URL", "").startswith("sqlite") or not os.environ.get("DATABASE_URL"),
+        reason="a worker process needs a shared database (PostgreSQL)",
+    ),
+]
+
+
+@pytest.fixture
+def broker():
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    yield celery_app
+    celery_app.control.purge()
+    celery_app.conf.task_always_eager = True
+
+
+def _start_worker() -> subprocess.Popen:
+    settings = connection.settings_dict
+    database_url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.django.test"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-P",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=INFO",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_a_worker_moves_values_and_the_message_carries_only_ids(tenant_a_admin, contacts_a, broker):
+    # given: contacts with a plain phone number
+    people = [
+        services.record_create(
+            actor=tenant_a_admin, object_type=contacts_a, values={"firstname": f"P{i}", "phone": PHONE}
+        )
+        for i in range(3)
+    ]
+    phone = PropertyDefinition.objects.get(object_type=contacts_a, name="phone")
+
+    # when: the property is marked sensitive, with no worker running yet
+    sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+
+    # then: the queued message names the property by id, and holds no value
+    import redis
+
+    messages = redis.Redis.from_url(BROKER).lrange("celery", 0, -1)
+    assert len(messages) == 1
+    envelope = json.loads(messages[0])
+    body = base64.b64decode(envelope["body"]).decode()
+    assert str(phone.pk) in body and PHONE not in body and PHONE not in messages[0].decode()
+
+    # when: a worker runs
+    worker = _start_worker()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            phone.refresh_from_db()
+            if not phone.values_moving:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode()
+
+    # then: the values are ciphertext only, and the worker's log shows no value
+    assert not phone.values_moving, output[-3000:]
+    assert SensitiveValue.objects.filter(property=phone).count() == 3
+    assert not Record.objects.filter(properties__has_key="phone").exists()
+    fresh = list(selectors.record_list(actor=tenant_a_admin, object_type=contacts_a))
+    readings = sensitive_selectors.values_read(actor=tenant_a_admin, records=fresh)
+    assert {readings[p.pk]["phone"].value for p in people} == {PHONE}
+    assert "succeeded" in output and PHONE not in output
