@@ -9,12 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connection
 
 from config.celery import app as celery_app
 from crm import selectors, services
 from crm.models import PropertyDefinition, Record
-from sensitive import selectors as sensitive_selectors, services as sensitive_services
+from sensitive import selectors as sensitive_selectors
+from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue
 
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
@@ -79,7 +81,6 @@ def test_a_worker_moves_values_and_the_message_carries_only_ids(tenant_a_admin, 
     sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
 
     # then: the queued message names the property by id, and holds no value
-    import redis
 
     messages = redis.Redis.from_url(BROKER).lrange("celery", 0, -1)
     assert len(messages) == 1
