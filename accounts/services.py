@@ -9,8 +9,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from accounts.models import Team, Tenant, User
+from audit import services as audit_services
+from audit.models import AuditEvent
 from crm import services as crm_services
 from sensitive import keys
+from sensitive.grants import grants_changed
 
 
 def _clean_email(email: str) -> str:
@@ -71,9 +74,13 @@ def user_create(
 ) -> User:
     if not actor.is_super_admin:
         raise PermissionDenied("Only a super admin can add users.")
-    return _user_create(
+    user = _user_create(
         tenant=actor.tenant, email=email, password=password, role=role, first_name=first_name, last_name=last_name
     )
+    if user.role == User.Role.SUPER_ADMIN:
+        grants_changed(tenant_id=actor.tenant_id)
+        audit_services.event_record(kind=AuditEvent.Kind.SUPER_ADMIN_ADDED, actor=actor, details={"user": user.email})
+    return user
 
 
 @transaction.atomic
@@ -96,12 +103,65 @@ def team_create(*, actor: User, name: str) -> Team:
 def team_member_add(*, actor: User, team: Team, user: User) -> None:
     _check_team_change(actor, team, user)
     user.groups.add(team.group)
+    _team_changed(actor, AuditEvent.Kind.TEAM_MEMBER_ADDED, team, user)
 
 
 @transaction.atomic
 def team_member_remove(*, actor: User, team: Team, user: User) -> None:
     _check_team_change(actor, team, user)
     user.groups.remove(team.group)
+    _team_changed(actor, AuditEvent.Kind.TEAM_MEMBER_REMOVED, team, user)
+
+
+def _team_changed(actor: User, kind: str, team: Team, user: User) -> None:
+    # Team membership carries grants on sensitive properties.
+    grants_changed(tenant_id=actor.tenant_id)
+    audit_services.event_record(
+        kind=kind, actor=actor, details={"team": team.name, "team_id": str(team.pk), "user": user.email}
+    )
+
+
+def super_admin_list(*, actor: User):
+    """Every super admin of the actor's tenant; visible to each of them."""
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only super admins see the list of super admins.")
+    return User.objects.filter(tenant_id=actor.tenant_id, role=User.Role.SUPER_ADMIN).order_by("email")
+
+
+@transaction.atomic
+def super_admin_add(*, actor: User, user: User) -> User:
+    _check_role_change(actor, user)
+    if user.role == User.Role.SUPER_ADMIN:
+        return user
+    user.role, user.is_staff = User.Role.SUPER_ADMIN, True
+    user.save(update_fields=["role", "is_staff"])
+    grants_changed(tenant_id=actor.tenant_id)
+    audit_services.event_record(kind=AuditEvent.Kind.SUPER_ADMIN_ADDED, actor=actor, details={"user": user.email})
+    return user
+
+
+@transaction.atomic
+def super_admin_remove(*, actor: User, user: User) -> User:
+    _check_role_change(actor, user)
+    if user.role != User.Role.SUPER_ADMIN:
+        return user
+    others = User.objects.filter(tenant_id=actor.tenant_id, role=User.Role.SUPER_ADMIN, is_active=True).exclude(
+        pk=user.pk
+    )
+    if not others.exists():
+        raise ValidationError({"role": "A tenant needs at least one active super admin; make another one first."})
+    user.role, user.is_staff = User.Role.MEMBER, False
+    user.save(update_fields=["role", "is_staff"])
+    grants_changed(tenant_id=actor.tenant_id)
+    audit_services.event_record(kind=AuditEvent.Kind.SUPER_ADMIN_REMOVED, actor=actor, details={"user": user.email})
+    return user
+
+
+def _check_role_change(actor: User, user: User) -> None:
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only a super admin can add or remove super admins.")
+    if user.tenant_id != actor.tenant_id:
+        raise ValidationError({"user": "No such user in your organisation."})
 
 
 def _check_team_change(actor: User, team: Team, user: User) -> None:

@@ -18,6 +18,13 @@ class AuditEvent(models.Model):
         TENANT_KEY_ROTATED = "key.tenant_rotated", "Rotated a tenant key"
         MASTER_KEY_ROTATED = "key.master_rotated", "Rotated the master key"
         TENANT_KEYS_SHREDDED = "key.tenant_shredded", "Destroyed a tenant's keys"
+        GRANT_ADDED = "grant.added", "Granted access to a sensitive property"
+        GRANT_REMOVED = "grant.removed", "Revoked access to a sensitive property"
+        SUPER_ADMIN_ADDED = "super_admin.added", "Made a user super admin"
+        SUPER_ADMIN_REMOVED = "super_admin.removed", "Removed a super admin"
+        TEAM_MEMBER_ADDED = "team.member_added", "Added a user to a team"
+        TEAM_MEMBER_REMOVED = "team.member_removed", "Removed a user from a team"
+        RECORD_SCOPE_CHANGED = "record_scope.changed", "Changed which records a user sees"
 
     class Surface(models.TextChoices):
         UI = "ui", "Staff UI"

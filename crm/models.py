@@ -69,6 +69,11 @@ class PropertyDefinition(TenantScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["object_type", "name"], name="property_name_unique_in_object_type"),
         ]
+        # Object permissions (django-guardian) a super admin grants per sensitive property; edit implies view.
+        permissions = [
+            ("view_sensitive", "Can view the sensitive values of this property"),
+            ("edit_sensitive", "Can view and edit the sensitive values of this property"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.object_type.label_singular}: {self.label}"
@@ -105,6 +110,25 @@ class Record(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.display_name or str(self.id)
+
+
+class RecordScope(TenantScopedModel):
+    """Which records of one object type a user sees: all, their teams', or their own. Default: all."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", "All records"
+        TEAM = "team", "Records of their teams, and their own"
+        OWNED = "owned", "Only their own records"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="record_scopes")
+    object_type = models.ForeignKey(ObjectType, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ALL)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "object_type"], name="one_scope_per_user_and_type")]
+
+    def __str__(self) -> str:
+        return f"{self.user} sees {self.get_scope_display().lower()} of {self.object_type}"
 
 
 class Association(TenantScopedModel):

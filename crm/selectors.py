@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from crm.models import Association, ObjectType, PropertyDefinition, Record
 from crm.validation import clean_value
+from crm.visibility import Visibility
 from sensitive import selectors as sensitive_selectors
 
 
@@ -47,6 +48,7 @@ def record_list(
     records = (
         Record.objects.for_tenant(actor.tenant_id)
         .filter(object_type=object_type)
+        .filter(Visibility(actor).q(object_type.pk))
         .select_related("owner", "team", "object_type")
     )
     search = search.strip()
@@ -73,14 +75,31 @@ def record_list(
 
 
 def record_get(*, actor: User, record_id: uuid.UUID | str) -> Record:
-    """Raises Record.DoesNotExist for a missing id, a malformed id and another tenant's id alike."""
+    """Raises Record.DoesNotExist alike for a missing, malformed, foreign or out-of-scope id."""
     try:
         record_uuid = uuid.UUID(str(record_id))
     except ValueError:
         raise Record.DoesNotExist("No such record.") from None
     if actor.tenant_id is None:
         raise Record.DoesNotExist("No such record.")
-    return Record.objects.for_tenant(actor.tenant_id).select_related("owner", "team", "object_type").get(pk=record_uuid)
+    record = (
+        Record.objects.for_tenant(actor.tenant_id).select_related("owner", "team", "object_type").get(pk=record_uuid)
+    )
+    if not Visibility(actor).allows(record):
+        raise Record.DoesNotExist("No such record.")
+    return record
+
+
+def record_recent(*, actor: User, limit: int = 10) -> list[Record]:
+    """The records the actor may see that changed last, of every type."""
+    if actor.tenant_id is None:
+        return []
+    visibility = Visibility(actor)
+    visible = Q(pk__in=[])
+    for object_type in object_type_list(actor=actor):
+        visible |= Q(object_type=object_type) & visibility.q(object_type.pk)
+    records = Record.objects.for_tenant(actor.tenant_id).filter(visible).select_related("object_type")
+    return list(records.order_by("-updated_at")[:limit])
 
 
 def record_associations(*, actor: User, record: Record) -> list[tuple[Record, str]]:
@@ -92,4 +111,6 @@ def record_associations(*, actor: User, record: Record) -> list[tuple[Record, st
         .filter(Q(from_record=record) | Q(to_record=record))
         .select_related("from_record__object_type", "to_record__object_type")
     )
-    return [(link.to_record if link.from_record_id == record.pk else link.from_record, link.label) for link in links]
+    visibility = Visibility(actor)
+    linked = [(link.to_record if link.from_record_id == record.pk else link.from_record, link.label) for link in links]
+    return [(other, label) for other, label in linked if visibility.allows(other)]

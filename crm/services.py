@@ -12,9 +12,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts.models import Team, User
+from audit import services as audit_services
+from audit.models import AuditEvent
 from crm import schema, selectors
-from crm.models import Association, ObjectType, Pipeline, PipelineStage, PropertyDefinition, Record
+from crm.models import (
+    Association,
+    ObjectType,
+    Pipeline,
+    PipelineStage,
+    PropertyDefinition,
+    Record,
+    RecordScope,
+)
 from crm.validation import clean_values
+from crm.visibility import Visibility
 from sensitive import services as sensitive_services
 
 BULK_BATCH_SIZE = 2_000
@@ -36,6 +47,13 @@ def _check_same_tenant(actor: User, *objects) -> None:
         if obj is not None and obj.tenant_id != actor.tenant_id:
             # Same error as "missing": another tenant's ids must not be confirmed to exist.
             raise type(obj).DoesNotExist(f"No such {type(obj)._meta.verbose_name}.")
+
+
+def _check_visible(actor: User, *records: Record) -> None:
+    visibility = Visibility(actor)
+    for record in records:
+        if not visibility.allows(record):
+            raise Record.DoesNotExist("No such record.")
 
 
 def display_name_for(object_type: ObjectType, values: Mapping[str, Any]) -> str:
@@ -110,6 +128,7 @@ def record_update(
     """Change the given values (None clears one); values not named are kept."""
     _tenant_of(actor)
     _check_same_tenant(actor, record, owner, team)
+    _check_visible(actor, record)
     definitions, cleaned = _clean_for(record.object_type, values, creating=False)
     plain, sensitive = _split_values(definitions, cleaned)
     record = Record.objects.select_for_update().get(pk=record.pk)
@@ -130,6 +149,7 @@ def record_update(
 def record_delete(*, actor: User, record: Record) -> None:
     _tenant_of(actor)
     _check_same_tenant(actor, record)
+    _check_visible(actor, record)
     record.delete()
 
 
@@ -184,6 +204,7 @@ def records_bulk_create(
 def association_create(*, actor: User, from_record: Record, to_record: Record, label: str = "") -> Association:
     tenant = _tenant_of(actor)
     _check_same_tenant(actor, from_record, to_record)
+    _check_visible(actor, from_record, to_record)
     if from_record.pk == to_record.pk:
         raise ValidationError({"to_record": "A record cannot be associated with itself."})
     association, _ = Association.objects.get_or_create(
@@ -208,6 +229,29 @@ def association_delete(*, actor: User, association: Association) -> None:
     _tenant_of(actor)
     _check_same_tenant(actor, association)
     association.delete()
+
+
+@transaction.atomic
+def record_scope_set(*, actor: User, user: User, object_type: ObjectType, scope: str) -> RecordScope:
+    """Which records of `object_type` a user sees: all, their teams' (and own), or their own."""
+    _require_super_admin(actor)
+    _check_same_tenant(actor, object_type)
+    if user.tenant_id != actor.tenant_id:
+        raise ValidationError({"user": "No such user in your organisation."})
+    if scope not in RecordScope.Scope.values:
+        raise ValidationError(
+            {"scope": f"{scope!r} is not a scope; use one of: {', '.join(RecordScope.Scope.values)}."}
+        )
+    record_scope, _ = RecordScope.objects.update_or_create(
+        tenant=actor.tenant, user=user, object_type=object_type, defaults={"scope": scope}
+    )
+    audit_services.event_record(
+        kind=AuditEvent.Kind.RECORD_SCOPE_CHANGED,
+        actor=actor,
+        object_type=object_type.name,
+        details={"user": user.email, "scope": scope},
+    )
+    return record_scope
 
 
 @transaction.atomic

@@ -25,12 +25,7 @@ def _object_type_or_404(request: HttpRequest, name: str) -> ObjectType:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    recent = []
-    if request.user.tenant_id:
-        recent = list(
-            Record.objects.for_tenant(request.user.tenant_id).select_related("object_type").order_by("-updated_at")[:10]
-        )
-    return render(request, "crm/home.html", {"recent_records": recent})
+    return render(request, "crm/home.html", {"recent_records": selectors.record_recent(actor=request.user)})
 
 
 @login_required

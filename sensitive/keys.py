@@ -280,27 +280,40 @@ class TenantKeys:
 _tenant_cache: dict[uuid.UUID, TenantKeys] = {}
 
 
-def tenant_keys(tenant_id: uuid.UUID) -> TenantKeys:
-    """The tenant's keys, from the cache when still current: one small version query per call.
+@dataclass(frozen=True)
+class TenantState:
+    """What one small query per call says about a tenant's keys and grants."""
+
+    keys_version: int
+    destroyed: bool
+    grants_version: int
+
+
+def tenant_state(tenant_id: uuid.UUID) -> TenantState:
+    row = (
+        TenantKeyset.objects.filter(tenant_id=tenant_id)
+        .values_list("version", "destroyed_at", "grants_version")
+        .first()
+    )
+    if row is None:
+        raise ApplicationError(f"Tenant {tenant_id} has no keys: it was not created through tenant_create.")
+    return TenantState(keys_version=row[0], destroyed=row[1] is not None, grants_version=row[2])
+
+
+def tenant_keys(tenant_id: uuid.UUID, state: TenantState | None = None) -> TenantKeys:
+    """The tenant's keys, from the cache when still current (pass `state` to skip the version query).
 
     Raises TenantKeysDestroyed after shredding, MasterKeyUnavailable when the master key fails.
     """
-    row = TenantKeyset.objects.filter(tenant_id=tenant_id).values_list("version", "destroyed_at").first()
-    if row is None:
-        raise ApplicationError(f"Tenant {tenant_id} has no keys: it was not created through tenant_create.")
-    version, destroyed_at = row
-    if destroyed_at is not None:
+    state = state or tenant_state(tenant_id)
+    if state.destroyed:
         _tenant_cache.pop(tenant_id, None)
         raise TenantKeysDestroyed("This tenant's keys were destroyed: its sensitive values are gone for good.")
     cached = _tenant_cache.get(tenant_id)
-    if (
-        cached
-        and cached.version == version
-        and time.monotonic() - cached.loaded_at < settings.SENSITIVE_KEYSET_CACHE_SECONDS
-    ):
+    fresh = cached and time.monotonic() - cached.loaded_at < settings.SENSITIVE_KEYSET_CACHE_SECONDS
+    if fresh and cached.version == state.keys_version:
         return cached
-    keyset = TenantKeyset.objects.get(tenant_id=tenant_id)
-    return _load(keyset)
+    return _load(TenantKeyset.objects.get(tenant_id=tenant_id))
 
 
 def _load(keyset: TenantKeyset) -> TenantKeys:

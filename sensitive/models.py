@@ -7,7 +7,8 @@ class TenantKeyset(models.Model):
     """A tenant's AEAD and PRF keysets, stored only wrapped by the master key (envelope encryption).
 
     `version` changes on every change of the keysets, so that each process can tell, with one
-    small query per call, that the keys it holds in memory are stale.
+    small query per call, that the keys it holds in memory are stale. This row is the tenant's
+    sensitive state: it also carries `grants_version` for the cached permission grants.
     """
 
     tenant = models.OneToOneField("accounts.Tenant", on_delete=models.CASCADE, primary_key=True, related_name="+")
@@ -16,6 +17,9 @@ class TenantKeyset(models.Model):
     # Which master key wrapped the keysets: "file:<key id>" or the KMS key URI.
     kek_ref = models.CharField(max_length=500, editable=False)
     version = models.PositiveIntegerField(default=1)
+    # Bumped on every change of who may see sensitive values (grants, teams, super admins), so the
+    # same one query per call also tells a process that its cached grants are stale.
+    grants_version = models.PositiveIntegerField(default=1)
     primary_key_id = models.BigIntegerField(help_text="Tink id of the AEAD primary key: new values use it.")
     pending_key_id = models.BigIntegerField(null=True, blank=True, help_text="Added by a rotation, not yet primary.")
     pending_since = models.DateTimeField(null=True, blank=True)

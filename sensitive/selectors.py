@@ -56,7 +56,8 @@ def values_read(
         return {}
     if any(record.tenant_id != actor.tenant_id for record in records):
         raise PermissionDenied("Records of another tenant cannot be read.")
-    access = PropertyAccess(actor)
+    state = keys.tenant_state(actor.tenant_id)
+    access = PropertyAccess(actor, state)
     by_type: dict[Any, list[PropertyDefinition]] = defaultdict(list)
     for definition in sensitive_definitions(object_type_ids={r.object_type_id for r in records}, names=names):
         by_type[definition.object_type_id].append(definition)
@@ -74,7 +75,7 @@ def values_read(
                 row[definition.name] = EMPTY
                 to_decrypt[definition.id] = definition
     if to_decrypt:
-        _decrypt_into(readings, records, to_decrypt)
+        _decrypt_into(readings, records, to_decrypt, state)
         kind = AuditEvent.Kind.SENSITIVE_REVEAL if reveal else AuditEvent.Kind.SENSITIVE_READ
         audit_services.event_record(
             kind=kind,
@@ -87,11 +88,13 @@ def values_read(
     return readings
 
 
-def _decrypt_into(readings: Readings, records: Sequence[Record], definitions: dict[Any, PropertyDefinition]) -> None:
+def _decrypt_into(
+    readings: Readings, records: Sequence[Record], definitions: dict[Any, PropertyDefinition], state
+) -> None:
     tenant_id = records[0].tenant_id
     records_by_id = {record.pk: record for record in records}
     try:
-        tenant_keys = keys.tenant_keys(tenant_id)
+        tenant_keys = keys.tenant_keys(tenant_id, state)
     except keys.TenantKeysDestroyed:
         _fill(readings, definitions, KEY_DESTROYED)
         return
