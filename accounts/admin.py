@@ -8,6 +8,9 @@ from django.core.exceptions import ValidationError
 from accounts import services
 from accounts.models import Team, Tenant, User
 from core.admin import TenantScopedAdmin
+from crm import services as crm_services
+from crm.models import ObjectType, RecordScope
+from sensitive import grants
 
 
 class TenantCreationForm(forms.ModelForm):
@@ -100,6 +103,26 @@ class UserAdmin(TenantScopedAdmin):
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["tenant", "last_login", "date_joined"]
 
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not RecordScope:
+            return super().save_formset(request, form, formset, change)
+        for scope_form in formset.forms:
+            data = getattr(scope_form, "cleaned_data", None)
+            if data and not data.get("DELETE") and data.get("object_type"):
+                crm_services.record_scope_set(
+                    actor=request.user, user=form.instance, object_type=data["object_type"], scope=data["scope"]
+                )
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk:
+                crm_services.record_scope_set(
+                    actor=request.user,
+                    user=form.instance,
+                    object_type=deleted.instance.object_type,
+                    scope=RecordScope.Scope.ALL,
+                )
+        # What the admin's change message reads; the service did the saving.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = UserAdminForm
@@ -113,8 +136,30 @@ class UserAdmin(TenantScopedAdmin):
             return ["email", "password", "first_name", "last_name", "role"]
         return ["email", "first_name", "last_name", "role", "is_active", "tenant", "last_login", "date_joined"]
 
+    def get_inlines(self, request, obj):
+        return [RecordScopeInline] if obj is not None and request.user.is_super_admin else []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Adds, for super admins, every sensitive property the user can view or edit and through what."""
+        extra_context = extra_context or {}
+        user = User.objects.filter(pk=object_id, tenant_id=request.user.tenant_id).first()
+        if user is not None and request.user.is_super_admin:
+            extra_context["sensitive_access"] = grants.user_access_list(actor=request.user, user=user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change) -> None:
         if change:
+            if "role" in form.changed_data:
+                # Role changes go through the services: checks, the last-admin rule, a security event.
+                new_role = obj.role
+                obj.role = form.initial["role"]
+                obj.save()
+                change_role = (
+                    services.super_admin_add if new_role == User.Role.SUPER_ADMIN else services.super_admin_remove
+                )
+                change_role(actor=request.user, user=obj)
+                obj.refresh_from_db()
+                return
             obj.save()
             return
         user = services.user_create(
@@ -130,6 +175,33 @@ class UserAdmin(TenantScopedAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         if change:
             super().save_related(request, form, formsets, change)
+
+
+class RecordScopeInline(admin.TabularInline):
+    model = RecordScope
+    fk_name = "user"
+    fields = ["object_type", "scope"]
+    extra = 0
+    verbose_name = "record scope"
+    verbose_name_plural = "Which records this user sees (all, when not set)"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "object_type":
+            field.queryset = ObjectType.objects.for_tenant(request.user.tenant_id)
+        return field
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.is_super_admin
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_super_admin
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_super_admin
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_super_admin
 
 
 class TeamAdminForm(forms.ModelForm):

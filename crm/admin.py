@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from core.admin import TenantScopedAdmin
 from crm import selectors, services
 from crm.models import ObjectType, Pipeline, PipelineStage, PropertyDefinition, Record
 from crm.validation import clean_values
+from sensitive.admin_views import property_access_view
 from sensitive.forms import SensitiveFieldsMixin, sensitive_field_declarations
 
 
@@ -60,7 +65,18 @@ class PropertyDefinitionAdmin(TenantScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Name, type and sensitivity change only through their own services, with their checks.
-        return ["object_type", "name", "data_type", "sensitivity", "searchable"] if obj else []
+        return ["object_type", "name", "data_type", "sensitivity", "searchable", "access"] if obj else []
+
+    def get_urls(self):
+        access = self.admin_site.admin_view(partial(property_access_view, admin_site=self.admin_site))
+        return [path("<uuid:definition_id>/access/", access, name="crm_propertydefinition_access"), *super().get_urls()]
+
+    @admin.display(description="Who can see this")
+    def access(self, definition: PropertyDefinition) -> str:
+        if not definition.is_sensitive:
+            return "Everyone who can see the record."
+        url = reverse("admin:crm_propertydefinition_access", args=[definition.pk])
+        return format_html('<a href="{}">Who can view and edit it, and grants</a>', url)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return super().has_delete_permission(request, obj) and not (obj and obj.is_standard)

@@ -1,0 +1,164 @@
+"""Every persona x (view, edit) x (sensitive, highly sensitive), on the choke point, the selectors and the admin."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from accounts import services as account_services
+from crm import selectors as crm_selectors
+from crm import services
+from sensitive import grants, keys, permissions, selectors
+from sensitive.readings import State
+from tests.conftest import PASSWORD
+
+PERSONAS = ["super_admin", "direct_grant", "team_grant", "no_grant", "other_tenant", "operator"]
+SECRET = {"sensitive": "S-4412", "highly_sensitive": "H-9981"}
+
+
+@pytest.fixture
+def world(tenant_a_admin, contacts_a, tenant_b_user, operator):
+    keys.forget_cached_keys()
+    permissions.forget_cached_grants()
+    cast = {"super_admin": tenant_a_admin, "other_tenant": tenant_b_user, "operator": operator}
+    for persona in ("direct_grant", "team_grant", "no_grant"):
+        cast[persona] = account_services.user_create(
+            actor=tenant_a_admin, email=f"{persona}@acme.test", password=PASSWORD
+        )
+    team = account_services.team_create(actor=tenant_a_admin, name="Clinicians")
+    account_services.team_member_add(actor=tenant_a_admin, team=team, user=cast["team_grant"])
+    definitions = {
+        level: services.property_definition_create(
+            actor=tenant_a_admin,
+            object_type=contacts_a,
+            name=f"{level}_id",
+            label=f"{level} id",
+            sensitivity=level,
+            searchable=True,
+        )
+        for level in SECRET
+    }
+    record = services.record_create(
+        actor=tenant_a_admin,
+        object_type=contacts_a,
+        values={"firstname": "Pat", **{f"{level}_id": value for level, value in SECRET.items()}},
+    )
+    return {"cast": cast, "team": team, "definitions": definitions, "record": record, "contacts": contacts_a}
+
+
+def _grant(world, access: str) -> None:
+    admin = world["cast"]["super_admin"]
+    for definition in world["definitions"].values():
+        grants.property_grant(actor=admin, definition=definition, grantee=world["cast"]["direct_grant"], level=access)
+        grants.property_grant(actor=admin, definition=definition, grantee=world["team"], level=access)
+
+
+def _may_view(persona):
+    return persona in ("super_admin", "direct_grant", "team_grant")
+
+
+def _may_edit(persona, access):
+    return persona == "super_admin" or (persona in ("direct_grant", "team_grant") and access == "edit")
+
+
+@pytest.mark.parametrize("sensitivity", list(SECRET))
+@pytest.mark.parametrize("access", ["view", "edit"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_choke_point(world, persona, access, sensitivity):
+    _grant(world, access)
+    actor, record, name = world["cast"][persona], world["record"], f"{sensitivity}_id"
+
+    if persona in ("other_tenant", "operator"):
+        with pytest.raises(PermissionDenied):
+            selectors.values_read(actor=actor, records=[record])
+        with pytest.raises((PermissionDenied, type(record).DoesNotExist)):
+            services.record_update(actor=actor, record=record, values={name: "X"})
+        return
+
+    reading = selectors.values_read(actor=actor, records=[record])[record.pk][name]
+    revealed = selectors.value_reveal(actor=actor, record=record, name=name)
+    if not _may_view(persona):
+        assert reading.state == State.RESTRICTED and revealed.state == State.RESTRICTED
+    elif sensitivity == "highly_sensitive":
+        assert reading.state == State.MASKED and revealed.value == SECRET[sensitivity]
+    else:
+        assert reading.value == SECRET[sensitivity] and revealed.value == SECRET[sensitivity]
+
+    if _may_edit(persona, access):
+        services.record_update(actor=actor, record=record, values={name: "CHANGED"})
+        assert selectors.value_reveal(actor=world["cast"]["super_admin"], record=record, name=name).value == "CHANGED"
+    else:
+        with pytest.raises(PermissionDenied, match=name):
+            services.record_update(actor=actor, record=record, values={name: "CHANGED"})
+
+
+@pytest.mark.parametrize("sensitivity", list(SECRET))
+@pytest.mark.parametrize("access", ["view", "edit"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_selectors(world, persona, access, sensitivity):
+    _grant(world, access)
+    actor, name = world["cast"][persona], f"{sensitivity}_id"
+
+    def search():
+        return list(
+            crm_selectors.record_list(actor=actor, object_type=world["contacts"], filters={name: SECRET[sensitivity]})
+        )
+
+    if persona in ("other_tenant", "operator"):
+        assert search() == []
+        with pytest.raises(type(world["record"]).DoesNotExist):
+            crm_selectors.record_get(actor=actor, record_id=world["record"].pk)
+    elif _may_view(persona):
+        assert search() == [world["record"]]
+    else:
+        with pytest.raises(PermissionDenied):
+            search()
+
+
+@pytest.mark.parametrize("sensitivity", list(SECRET))
+@pytest.mark.parametrize("access", ["view", "edit"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_admin(world, client, persona, access, sensitivity):
+    _grant(world, access)
+    client.force_login(world["cast"][persona])
+
+    response = client.get(reverse("admin:crm_record_change", args=[world["record"].pk]))
+
+    page = response.content.decode()
+    assert SECRET[sensitivity] not in page or (persona == "super_admin" and sensitivity == "sensitive")
+    if persona == "super_admin":
+        assert response.status_code == 200
+        assert (SECRET[sensitivity] in page) == (sensitivity == "sensitive")
+    elif persona == "operator":
+        assert response.status_code == 200 and f"sensitive__{sensitivity}_id" not in page
+    else:
+        assert response.status_code in (302, 404)
+
+
+def test_revoking_a_team_grant_takes_effect_on_the_next_request(world, client):
+    _grant(world, "view")
+    member, record = world["cast"]["team_grant"], world["record"]
+    client.force_login(member)
+    url = reverse("record_detail", args=["contacts", record.pk])
+    assert SECRET["sensitive"] in client.get(url).content.decode()
+
+    grants.property_revoke(
+        actor=world["cast"]["super_admin"], definition=world["definitions"]["sensitive"], grantee=world["team"]
+    )
+
+    page = client.get(url).content.decode()
+    assert SECRET["sensitive"] not in page and "Restricted" in page
+
+
+def test_leaving_the_team_takes_effect_on_the_next_request(world):
+    _grant(world, "view")
+    member, record = world["cast"]["team_grant"], world["record"]
+    assert selectors.values_read(actor=member, records=[record])[record.pk]["sensitive_id"].is_value
+
+    account_services.team_member_remove(actor=world["cast"]["super_admin"], team=world["team"], user=member)
+
+    assert selectors.values_read(actor=member, records=[record])[record.pk]["sensitive_id"].state == State.RESTRICTED
+
+
+def test_a_restricted_marker_says_who_to_ask(world):
+    reading = selectors.values_read(actor=world["cast"]["no_grant"], records=[world["record"]])
+    assert "ada@acme.test (super admin)" in reading[world["record"].pk]["sensitive_id"].hint
