@@ -46,6 +46,9 @@ def tenant_create(*, name: str, admin_email: str, admin_password: str) -> tuple[
     crm_services.tenant_schema_seed(tenant=tenant)
     keys.tenant_keys_create(tenant=tenant)
     admin = _user_create(tenant=tenant, email=admin_email, password=admin_password, role=User.Role.SUPER_ADMIN)
+    audit_services.event_record(
+        kind=AuditEvent.Kind.TENANT_CREATED, tenant=tenant, details={"name": tenant.name, "super_admin": admin.email}
+    )
     return tenant, admin
 
 
@@ -77,6 +80,9 @@ def user_create(
     user = _user_create(
         tenant=actor.tenant, email=email, password=password, role=role, first_name=first_name, last_name=last_name
     )
+    audit_services.event_record(
+        kind=AuditEvent.Kind.USER_CREATED, actor=actor, details={"user": user.email, "role": user.role}
+    )
     if user.role == User.Role.SUPER_ADMIN:
         grants_changed(tenant_id=actor.tenant_id)
         audit_services.event_record(kind=AuditEvent.Kind.SUPER_ADMIN_ADDED, actor=actor, details={"user": user.email})
@@ -96,6 +102,7 @@ def team_create(*, actor: User, name: str) -> Team:
     # Group names are global in Django; the team's id keeps them apart across tenants.
     team.group = Group.objects.create(name=f"team:{team.id}")
     team.save()
+    audit_services.event_record(kind=AuditEvent.Kind.TEAM_CREATED, actor=actor, details={"team": team.name})
     return team
 
 

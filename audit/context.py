@@ -1,32 +1,62 @@
-"""Where the current request or job comes from (surface, IP), for the events it writes."""
+"""Where the current request or job comes from (surface, IP, actor), for the events it writes.
+
+Our own events read the context variables here; django-auditlog's change entries get the same
+actor, IP and surface (in `additional_data`) through its context.
+"""
 
 from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
 
+from auditlog.context import set_extra_data
+from auditlog.middleware import AuditlogMiddleware
+from django.conf import settings
+
 surface: contextvars.ContextVar[str] = contextvars.ContextVar("audit_surface", default="system")
 ip_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
 
 
 @contextmanager
-def acting_through(surface_name: str, ip: str | None = None):
-    surface_token = surface.set(surface_name)
-    ip_token = ip_address.set(ip)
+def acting_as(*, surface_name: str, actor=None, ip: str | None = None):
+    """For commands, tasks and imports: who acts and through what, for every event written inside."""
+    surface_token, ip_token = surface.set(surface_name), ip_address.set(ip)
     try:
-        yield
+        with set_extra_data({"actor": actor, "remote_addr": ip, "additional_data": {"surface": surface_name}}):
+            yield
     finally:
         surface.reset(surface_token)
         ip_address.reset(ip_token)
 
 
-class AuditContextMiddleware:
-    """Marks requests to the admin as the admin surface and the rest as the staff UI."""
+class AuditMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, plus the surface: the admin, the API, or the staff UI."""
 
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
+    @staticmethod
+    def surface_of(request) -> str:
+        if request.path.startswith("/admin/"):
+            return "admin"
+        if request.path.startswith("/api/"):
+            return "api"
+        return "ui"
+
+    @staticmethod
+    def _get_remote_addr(request):
+        # X-Forwarded-For is only believed behind a proxy that sets it; otherwise anyone could forge it.
+        if settings.AUDIT_TRUST_X_FORWARDED_FOR:
+            return AuditlogMiddleware._get_remote_addr(request)
+        return request.META.get("REMOTE_ADDR")
+
+    def get_extra_data(self, request):
+        data = super().get_extra_data(request)
+        data["additional_data"] = {"surface": self.surface_of(request)}
+        return data
 
     def __call__(self, request):
-        name = "admin" if request.path.startswith("/admin/") else "ui"
-        with acting_through(name, request.META.get("REMOTE_ADDR")):
-            return self.get_response(request)
+        surface_token = surface.set(self.surface_of(request))
+        ip_token = ip_address.set(self._get_remote_addr(request))
+        try:
+            return super().__call__(request)
+        finally:
+            surface.reset(surface_token)
+            ip_address.reset(ip_token)

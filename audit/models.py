@@ -1,30 +1,65 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+GENESIS = "0" * 64
+PLATFORM_CHAIN = "platform"
+
+
+class AuditQuerySet(models.QuerySet):
+    """Events are never changed or deleted by the application; only the archiver removes old ones."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are never changed.")
+
+    def delete(self):
+        raise PermissionError("Audit events are never deleted; old ones are archived (audit_archive).")
 
 
 class AuditEvent(models.Model):
     """An access, change or security event. Never holds a sensitive value, nor its ciphertext.
 
-    Events are append-only: the model refuses updates and deletes.
+    The events of one tenant form a hash chain: each stores the SHA-256 of its canonical content,
+    which includes the hash of the event before it, so a changed, removed or reordered event
+    breaks the chain (`manage.py audit_verify`).
     """
 
     class Kind(models.TextChoices):
         SENSITIVE_READ = "sensitive.read", "Read sensitive values"
         SENSITIVE_REVEAL = "sensitive.reveal", "Revealed a highly sensitive value"
         SENSITIVE_WRITE = "sensitive.write", "Changed sensitive values"
+        SENSITIVE_EXPORT = "sensitive.export", "Exported sensitive values"
+        RECORD_CREATED = "record.created", "Created records"
+        RECORD_UPDATED = "record.updated", "Changed a record"
+        RECORD_DELETED = "record.deleted", "Deleted a record"
+        PROPERTY_CREATED = "property.created", "Created a property"
         SENSITIVITY_CHANGED = "property.sensitivity_changed", "Changed a property's sensitivity"
-        TENANT_KEY_ROTATED = "key.tenant_rotated", "Rotated a tenant key"
-        MASTER_KEY_ROTATED = "key.master_rotated", "Rotated the master key"
-        TENANT_KEYS_SHREDDED = "key.tenant_shredded", "Destroyed a tenant's keys"
+        OBJECT_TYPE_CREATED = "object_type.created", "Created an object type"
+        TENANT_CREATED = "tenant.created", "Created a tenant"
+        TENANT_SETTINGS_CHANGED = "tenant.settings_changed", "Changed tenant settings"
+        USER_CREATED = "user.created", "Created a user"
+        TEAM_CREATED = "team.created", "Created a team"
+        TEAM_MEMBER_ADDED = "team.member_added", "Added a user to a team"
+        TEAM_MEMBER_REMOVED = "team.member_removed", "Removed a user from a team"
         GRANT_ADDED = "grant.added", "Granted access to a sensitive property"
         GRANT_REMOVED = "grant.removed", "Revoked access to a sensitive property"
         SUPER_ADMIN_ADDED = "super_admin.added", "Made a user super admin"
         SUPER_ADMIN_REMOVED = "super_admin.removed", "Removed a super admin"
-        TEAM_MEMBER_ADDED = "team.member_added", "Added a user to a team"
-        TEAM_MEMBER_REMOVED = "team.member_removed", "Removed a user from a team"
         RECORD_SCOPE_CHANGED = "record_scope.changed", "Changed which records a user sees"
+        TENANT_KEY_ROTATED = "key.tenant_rotated", "Rotated a tenant key"
+        MASTER_KEY_ROTATED = "key.master_rotated", "Rotated the master key"
+        TENANT_KEYS_SHREDDED = "key.tenant_shredded", "Destroyed a tenant's keys"
+        SIGN_IN = "auth.sign_in", "Signed in"
+        SIGN_IN_FAILED = "auth.sign_in_failed", "Failed to sign in"
+        SIGN_OUT = "auth.sign_out", "Signed out"
+        LOCKED_OUT = "auth.locked_out", "Locked out"
+        MFA_CHANGED = "auth.mfa_changed", "Changed MFA devices"
+        AUDIT_EXPORTED = "audit.exported", "Exported audit events"
+        AUDIT_ARCHIVED = "audit.archived", "Archived old audit events"
 
     class Surface(models.TextChoices):
         UI = "ui", "Staff UI"
@@ -34,6 +69,11 @@ class AuditEvent(models.Model):
         WORKFLOW = "workflow", "Workflow"
         SYSTEM = "system", "System"
 
+    id = models.BigAutoField(primary_key=True)
+    chain = models.CharField(max_length=40, editable=False, help_text="The tenant's id, or 'platform'.")
+    seq = models.BigIntegerField(editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
     tenant = models.ForeignKey("accounts.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -41,24 +81,67 @@ class AuditEvent(models.Model):
     actor_email = models.CharField(max_length=254, blank=True)
     kind = models.CharField(max_length=40, choices=Kind.choices)
     surface = models.CharField(max_length=20, choices=Surface.choices, default=Surface.SYSTEM)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    object_type = models.CharField(max_length=63, blank=True)
+    # Text, not GenericIPAddressField: the database must hand back exactly what was hashed.
+    ip_address = models.CharField(max_length=45, blank=True)
+    object_type = models.CharField(max_length=200, blank=True)
     record_ids = models.JSONField(default=list, blank=True)
     property_names = models.JSONField(default=list, blank=True)
     details = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["tenant", "kind", "-created_at"], name="audit_tenant_kind_idx")]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="audit_tenant_time_idx"),
+            models.Index(fields=["tenant", "kind", "-created_at"], name="audit_tenant_kind_idx"),
+            models.Index(fields=["tenant", "actor", "-created_at"], name="audit_tenant_actor_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.actor_email or 'system'}"
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
+        if not self._state.adding:
             raise PermissionError("Audit events are never changed.")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise PermissionError("Audit events are never deleted.")
+        raise PermissionError("Audit events are never deleted; old ones are archived (audit_archive).")
+
+
+class AuditEventRecord(models.Model):
+    """Which records an event concerns, one row each: "who accessed this record" is an index lookup.
+
+    Derived from AuditEvent.record_ids (which the hash covers); written with the event.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.ForeignKey(AuditEvent, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    record_id = models.UUIDField()
+
+    class Meta:
+        indexes = [models.Index(fields=["record_id", "-event"], name="audit_record_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} concerns {self.record_id}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of each chain; appending locks this row, so a chain has one writer at a time."""
+
+    chain = models.CharField(max_length=40, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS)
+    # Events up to this seq were archived to a file; the first event left links to archived_hash.
+    archived_seq = models.BigIntegerField(default=0)
+    archived_hash = models.CharField(max_length=64, default=GENESIS)
+
+    def __str__(self) -> str:
+        return f"{self.chain} at {self.seq}"
+
+
+def chain_key(tenant_id: uuid.UUID | None) -> str:
+    return str(tenant_id) if tenant_id else PLATFORM_CHAIN

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from audit import context
-from audit.models import AuditEvent
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit import chain, context
+from audit.models import AuditChainHead, AuditEvent, AuditEventRecord, chain_key
+
+LINK_BATCH = 5_000
 
 
+@transaction.atomic
 def event_record(
     *,
     kind: str,
@@ -18,15 +24,45 @@ def event_record(
     property_names: Iterable[str] = (),
     details: dict | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
-        tenant=tenant if tenant is not None else getattr(actor, "tenant", None),
+    """Append one event to its tenant's chain, in the caller's transaction."""
+    tenant_id = tenant.pk if tenant is not None else getattr(actor, "tenant_id", None)
+    key = chain_key(tenant_id)
+    head = _locked_head(key)
+    ids = [str(record_id) for record_id in record_ids]
+    event = AuditEvent(
+        chain=key,
+        seq=head.seq + 1,
+        prev_hash=head.hash,
+        tenant_id=tenant_id,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_email=getattr(actor, "email", "") or "",
         kind=kind,
         surface=context.surface.get(),
-        ip_address=context.ip_address.get(),
+        ip_address=context.ip_address.get() or "",
         object_type=object_type,
-        record_ids=[str(record_id) for record_id in record_ids],
+        record_ids=ids,
         property_names=sorted(set(property_names)),
         details=details or {},
+        created_at=timezone.now(),
     )
+    event.hash = chain.digest(event)
+    event.save(force_insert=True)
+    head.seq, head.hash = event.seq, event.hash
+    head.save(update_fields=["seq", "hash"])
+    if ids:
+        AuditEventRecord.objects.bulk_create(
+            [AuditEventRecord(event_id=event.pk, record_id=record_id) for record_id in ids], batch_size=LINK_BATCH
+        )
+    return event
+
+
+def _locked_head(key: str) -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(chain=key).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(chain=key)
+    except IntegrityError:
+        pass  # another process made it first
+    return AuditChainHead.objects.select_for_update().get(chain=key)

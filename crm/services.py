@@ -112,7 +112,15 @@ def record_create(
     )
     if sensitive:
         sensitive_services.values_write(actor=actor, record=record, values=sensitive)
+    _record_event(actor, AuditEvent.Kind.RECORD_CREATED, object_type, [record.pk], cleaned)
     return record
+
+
+def _record_event(actor: User, kind: str, object_type: ObjectType, record_ids, names) -> None:
+    # Property names only: which values changed is history, what they are is not (for sensitive ones).
+    audit_services.event_record(
+        kind=kind, actor=actor, object_type=object_type.name, record_ids=record_ids, property_names=names
+    )
 
 
 @transaction.atomic
@@ -142,6 +150,7 @@ def record_update(
     record.save()
     if sensitive:
         sensitive_services.values_write(actor=actor, record=record, values=sensitive)
+    _record_event(actor, AuditEvent.Kind.RECORD_UPDATED, record.object_type, [record.pk], cleaned)
     return record
 
 
@@ -150,6 +159,7 @@ def record_delete(*, actor: User, record: Record) -> None:
     _tenant_of(actor)
     _check_same_tenant(actor, record)
     _check_visible(actor, record)
+    _record_event(actor, AuditEvent.Kind.RECORD_DELETED, record.object_type, [record.pk], ())
     record.delete()
 
 
@@ -197,6 +207,8 @@ def records_bulk_create(
         Record.objects.bulk_create(records, batch_size=batch_size)
         if sensitive_rows:
             sensitive_services.values_write_bulk(actor=actor, rows=sensitive_rows)
+        names = {name for values in rows for name in values}
+        _record_event(actor, AuditEvent.Kind.RECORD_CREATED, object_type, [r.pk for r in records], names)
     return records
 
 
@@ -284,6 +296,7 @@ def object_type_create(
         required=True,
         position=0,
     )
+    audit_services.event_record(kind=AuditEvent.Kind.OBJECT_TYPE_CREATED, actor=actor, object_type=object_type.name)
     return object_type
 
 
@@ -320,6 +333,13 @@ def property_definition_create(
     )
     definition.full_clean()
     definition.save()
+    audit_services.event_record(
+        kind=AuditEvent.Kind.PROPERTY_CREATED,
+        actor=actor,
+        object_type=object_type.name,
+        property_names=[definition.name],
+        details={"sensitivity": definition.sensitivity, "searchable": searchable},
+    )
     return definition
 
 

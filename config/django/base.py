@@ -45,8 +45,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
-    "audit.context.AuditContextMiddleware",
+    "audit.context.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -130,6 +129,7 @@ SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
+AUDIT_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_BEHIND_PROXY")
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
