@@ -4,6 +4,7 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -15,6 +16,11 @@ class Tenant(BaseModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100, unique=True)
+    audit_retention_days = models.PositiveIntegerField(
+        default=7 * 365 + 2,
+        validators=[MinValueValidator(365)],
+        help_text="Audit events older than this are archived to a compressed file (never silently deleted).",
+    )
 
     class Meta:
         ordering = ["name"]

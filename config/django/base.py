@@ -7,6 +7,8 @@ SECRET_KEY_FILE), SENSITIVE_MASTER_KEY_URI, DJANGO_ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dj_database_url
 
 from config.env import BASE_DIR, env_bool, env_int, env_list, env_secret, env_str, local_secret_file
@@ -130,6 +132,7 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 AUDIT_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_BEHIND_PROXY")
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR") or VAR_DIR / "audit-archive")
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

@@ -1,5 +1,7 @@
 """Celery: Redis in production and CI, in-process when no broker is set (the embedded default)."""
 
+from celery.schedules import crontab
+
 from config.env import env_str
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
@@ -13,5 +15,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Periodic tasks, each with its schedule; later issues add theirs here.
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every periodic task, in one place (run `celery -A config beat` beside the workers).
+CELERY_BEAT_SCHEDULE: dict = {
+    # https://crontab.guru/#30_3_*_*_* : every night at 03:30
+    "audit-archive": {"task": "audit.tasks.audit_archive_task", "schedule": crontab(minute="30", hour="3")},
+}
