@@ -4,9 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.decorators import method_decorator
 
-from accounts import services
+from accounts import mfa, services
 from accounts.models import Team, Tenant, User
+from accounts.sudo import require_sudo_mode
 from core.admin import TenantScopedAdmin
 from crm import services as crm_services
 from crm.models import ObjectType, RecordScope
@@ -98,6 +100,23 @@ class UserAdminForm(forms.ModelForm):
 
 @admin.register(User)
 class UserAdmin(TenantScopedAdmin):
+    actions = ["reset_mfa"]
+
+    @method_decorator(require_sudo_mode(only_post=True))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Roles, activation and record scopes are security settings: re-confirm before changing them.
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(require_sudo_mode(only_post=True))
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Reset two-factor sign-in (they enrol again at their next sign-in)")
+    def reset_mfa(self, request, queryset) -> None:
+        for user in queryset:
+            mfa.mfa_reset(actor=request.user, user=user)
+        self.message_user(request, f"Reset two-factor sign-in of {queryset.count()} users.")
+
     list_display = ["email", "first_name", "last_name", "role", "tenant", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "first_name", "last_name"]

@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -16,6 +16,26 @@ class Tenant(BaseModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=100, unique=True)
+    require_mfa = models.BooleanField(
+        default=True,
+        help_text="Every user signs in with a second factor. Always on for super admins and for anyone with "
+        "a grant on a sensitive property; required before any property can be marked sensitive.",
+    )
+    session_idle_minutes = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(15), MaxValueValidator(720)],
+        help_text="Sign out after this many minutes without activity (15 minutes to 12 hours).",
+    )
+    session_max_hours = models.PositiveIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="Sign out this many hours after signing in, whatever the activity.",
+    )
+    sudo_minutes = models.PositiveIntegerField(
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Dangerous actions (reveal, export, grants) ask for the password or a code again after this long.",
+    )
     audit_retention_days = models.PositiveIntegerField(
         default=7 * 365 + 2,
         validators=[MinValueValidator(365)],
@@ -97,6 +117,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_platform_operator(self) -> bool:
         return self.is_active and self.is_superuser and self.tenant_id is None
+
+
+class BackupCode(models.Model):
+    """A one-time MFA backup code, stored as a SHA-256 hash: shown once, usable once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"], name="backup_code_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"Backup code of {self.user_id}"
 
 
 class Team(TenantScopedModel):

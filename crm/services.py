@@ -10,8 +10,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
+from django.db.models.fields.json import KeyTextTransform
 
 from accounts.models import Team, User
+from accounts.security import check_mfa_before_sensitive
 from audit import services as audit_services
 from audit.models import AuditEvent
 from crm import schema, selectors
@@ -318,6 +321,8 @@ def property_definition_create(
     tenant = _tenant_of(actor)
     _require_super_admin(actor)
     _check_same_tenant(actor, object_type)
+    if sensitivity != PropertyDefinition.Sensitivity.NONE:
+        check_mfa_before_sensitive(tenant)
     definition = PropertyDefinition(
         tenant=tenant,
         object_type=object_type,
@@ -449,3 +454,89 @@ def tenant_schema_seed(*, tenant) -> None:
                 )
         if spec["name"] in schema.STAGE_PROPERTY:
             _sync_stage_options(object_type)
+
+
+@transaction.atomic
+def property_definition_update(
+    *,
+    actor: User,
+    definition: PropertyDefinition,
+    label: str,
+    description: str,
+    group: str,
+    options: list[dict[str, str]] | None,
+    required: bool,
+) -> PropertyDefinition:
+    """Change a property's label, description, group, options and whether it is required.
+
+    Name and type never change (stored values and grants refer to them); sensitivity changes only
+    through `sensitive.services.property_sensitivity_change`, which moves the values. An option
+    still used by records can't be removed: their values would fall outside the list.
+    """
+    _tenant_of(actor)
+    _require_super_admin(actor)
+    _check_same_tenant(actor, definition)
+    definition = PropertyDefinition.objects.select_for_update().select_related("object_type").get(pk=definition.pk)
+    cleaned_options = _clean_options(options or [], definition.data_type)
+    if cleaned_options != definition.options:
+        _check_options_change(definition, cleaned_options)
+    new = {
+        "label": (label or "").strip(),
+        "description": (description or "").strip(),
+        "group": (group or "").strip(),
+        "options": cleaned_options,
+        "required": bool(required),
+    }
+    changed = [field for field, value in new.items() if getattr(definition, field) != value]
+    if not changed:
+        return definition
+    for field, value in new.items():
+        setattr(definition, field, value)
+    definition.full_clean()
+    definition.save(update_fields=[*changed, "updated_at"])
+    audit_services.event_record(
+        kind=AuditEvent.Kind.TENANT_SETTINGS_CHANGED,
+        actor=actor,
+        object_type=definition.object_type.name,
+        property_names=[definition.name],
+        details={"property": definition.name, "changed": changed},
+    )
+    return definition
+
+
+def _check_options_change(definition: PropertyDefinition, options: list[dict[str, str]]) -> None:
+    if schema.STAGE_PROPERTY.get(definition.object_type.name) == definition.name:
+        raise ValidationError(
+            {"options": f"The options of {definition.label} are the stages of the pipelines; change those instead."}
+        )
+    kept = {option["value"] for option in options}
+    removed = [value for value in definition.option_values if value not in kept]
+    if not removed:
+        return
+    if definition.is_sensitive or definition.values_moving:
+        # Which records hold an option is inside the ciphertext; finding out would decrypt every value.
+        raise ValidationError(
+            {
+                "options": f"Options of {definition.label} can't be removed: it is sensitive, so which records use "
+                f"an option can't be checked without decrypting every value ({', '.join(removed)})."
+            }
+        )
+    # A key transform, not a `properties__<name>` lookup: a property named e.g. "contains" would be read as one.
+    in_use = (
+        Record.objects.filter(object_type_id=definition.object_type_id)
+        .annotate(option_value=KeyTextTransform(definition.name, "properties"))
+        .filter(option_value__in=removed)
+        .values("option_value")
+        .annotate(records=Count("pk"))
+        .order_by("option_value")
+    )
+    problems = [
+        f"{row['option_value']!r} ({row['records']} record{'' if row['records'] == 1 else 's'})" for row in in_use
+    ]
+    if problems:
+        raise ValidationError(
+            {
+                "options": f"These options are still used and can't be removed: {', '.join(problems)}. "
+                "Change those records' values first, or keep the options."
+            }
+        )

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from accounts.sudo import require_sudo_mode
 from crm import selectors
 from crm.models import ObjectType, PropertyDefinition, Record
 from sensitive import selectors as sensitive_selectors
@@ -76,6 +77,7 @@ def record_detail(request: HttpRequest, type_name: str, record_id: str) -> HttpR
 
 @login_required
 @require_POST
+@require_sudo_mode
 def record_reveal(request: HttpRequest, type_name: str, record_id: str, name: str) -> HttpResponse:
     """Shows one highly sensitive value on this response only; a reload hides it again. Audited."""
     object_type = _object_type_or_404(request, type_name)

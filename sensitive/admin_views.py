@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from guardian.shortcuts import get_groups_with_perms, get_users_with_perms
 
 from accounts.models import Team, User
+from accounts.sudo import require_sudo_mode
 from crm.models import PropertyDefinition
 from sensitive import grants
 
@@ -37,6 +38,7 @@ def grantee_from(value: str, actor: User) -> User | Team:
     return found
 
 
+@require_sudo_mode(only_post=True)
 def property_access_view(request, definition_id, *, admin_site):
     actor = request.user
     definition = PropertyDefinition.objects.filter(pk=definition_id, tenant_id=actor.tenant_id).first()

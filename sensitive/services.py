@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from accounts.security import check_mfa_before_sensitive
 from audit import services as audit_services
 from audit.models import AuditEvent
 from crm.models import PropertyDefinition, Record
@@ -198,6 +199,8 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
         raise ValidationError({"sensitivity": "Values of this property are still being moved; try again shortly."})
     was_sensitive = before != PropertyDefinition.Sensitivity.NONE
     now_sensitive = sensitivity != PropertyDefinition.Sensitivity.NONE
+    if now_sensitive:
+        check_mfa_before_sensitive(actor.tenant)
     definition.sensitivity = sensitivity
     definition.values_moving = was_sensitive != now_sensitive
     definition.save(update_fields=["sensitivity", "values_moving", "updated_at"])

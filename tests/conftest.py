@@ -3,12 +3,51 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services as account_services
+from accounts import security, services as account_services
 from accounts.models import User
+from accounts.sudo import CONFIRMED_AT
 from crm import selectors
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """The user's authenticator app, as a test holds it: the same secret, so it can compute codes."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+
+
+def totp_code(device: TOTPDevice, offset_steps: int = 0) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + offset_steps * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+class VerifiedClient(Client):
+    """force_login signs in as after the full sign-in: password, second factor, a fresh confirmation."""
+
+    def force_login(self, user, backend="django.contrib.auth.backends.ModelBackend"):
+        super().force_login(user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session[CONFIRMED_AT] = security.now().timestamp()
+        session.save()
+
+
+@pytest.fixture
+def client() -> VerifiedClient:
+    return VerifiedClient()
+
+
+@pytest.fixture
+def password_only_client() -> Client:
+    """A client whose force_login is the password step alone."""
+    return Client()
 
 
 @pytest.fixture

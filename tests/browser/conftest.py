@@ -56,11 +56,19 @@ def page(browser, request):
 
 @pytest.fixture
 def sign_in(page, live_server):
+    """Password, then a code computed from the user's authenticator secret, as the person would type it."""
+    from accounts.models import User
+    from tests.conftest import totp_code, totp_device
+
     def _sign_in(email: str, password: str) -> None:
+        device = totp_device(User.objects.get(email=email))
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/accounts/mfa/verify/**")
+        page.get_by_label("Code").fill(totp_code(device))
+        page.get_by_role("button", name="Verify").click()
         page.wait_for_url(f"{live_server.url}/")
 
     return _sign_in

@@ -53,8 +53,8 @@ def test_other_tenants_ids_are_a_plain_404(client, ada, tenant_b_user, member_a,
     assert response.status_code == 404
 
 
-def test_sign_in_with_email_and_password(client, member_a):
-    response = client.post(reverse("login"), {"username": "MAX@acme.test".lower(), "password": PASSWORD})
+def test_sign_in_with_email_and_password_leads_to_the_second_factor(password_only_client, member_a):
+    response = password_only_client.post(reverse("login"), {"username": "max@acme.test", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 200
+    assert password_only_client.get(reverse("home"))["Location"].startswith(reverse("mfa_enrol"))

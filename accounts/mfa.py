@@ -1,0 +1,119 @@
+"""Second factors: TOTP authenticator apps (django-otp) and one-time backup codes (stored hashed)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from base64 import b32encode
+from dataclasses import dataclass
+
+import qrcode
+import qrcode.image.svg
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import BackupCode, User
+from audit import services as audit_services
+from audit.models import AuditEvent
+
+BACKUP_CODE_COUNT = 10
+BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper
+
+
+def _hash(code: str) -> str:
+    # Codes carry 50 random bits, so a plain SHA-256 resists guessing; no per-code salt is needed.
+    return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
+
+
+@dataclass
+class Enrolment:
+    device: TOTPDevice
+    secret: str  # base32, for typing into an app by hand
+    uri: str  # otpauth://..., for the QR code
+    qr_svg: str
+
+
+def totp_enrolment_start(*, user: User) -> Enrolment:
+    """An unconfirmed TOTP device; it becomes active only once a first code from it is verified."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return enrolment_of(device)
+
+
+def enrolment_of(device: TOTPDevice) -> Enrolment:
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    svg = image.to_string(encoding="unicode")
+    return Enrolment(device, b32encode(device.bin_key).decode().rstrip("="), device.config_url, svg)
+
+
+@transaction.atomic
+def totp_enrolment_confirm(*, user: User, device: TOTPDevice, code: str) -> TOTPDevice:
+    if device.user_id != user.pk or device.confirmed:
+        raise ValidationError({"code": "This enrolment is no longer open; start again."})
+    if not device.verify_token(code.strip().replace(" ", "")):
+        raise ValidationError({"code": "That code is not right. Check the time on your phone and try the next code."})
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_services.event_record(kind=AuditEvent.Kind.MFA_ENROLLED, actor=user, details={"device": device.name})
+    return device
+
+
+@transaction.atomic
+def backup_codes_create(*, user: User) -> list[str]:
+    """New backup codes, replacing the old ones; returned once, stored only as hashes."""
+    codes = []
+    for _ in range(BACKUP_CODE_COUNT):
+        raw = "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(10))
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+    user.backup_codes.all().delete()
+    BackupCode.objects.bulk_create(BackupCode(user=user, code_hash=_hash(code)) for code in codes)
+    audit_services.event_record(kind=AuditEvent.Kind.BACKUP_CODES_CREATED, actor=user)
+    return codes
+
+
+def backup_code_use(*, user: User, code: str) -> bool:
+    """True once per code: a used code is spent (the update is atomic, so two tabs cannot both use it)."""
+    return bool(
+        BackupCode.objects.filter(user=user, code_hash=_hash(code), used_at__isnull=True).update(used_at=timezone.now())
+    )
+
+
+def code_verify(*, user: User, code: str):
+    """The device that accepts `code` (TOTP, replay-protected and throttled), "backup", or None."""
+    code = (code or "").strip().replace(" ", "")
+    if not code:
+        return None
+    for device in devices_for_user(user, confirmed=True):
+        if device.verify_is_allowed()[0] and device.verify_token(code):
+            return device
+    if len(code.replace("-", "")) == 10 and backup_code_use(user=user, code=code):
+        return "backup"
+    return None
+
+
+def devices_list(*, user: User) -> list:
+    return list(devices_for_user(user, confirmed=True))
+
+
+@transaction.atomic
+def device_remove(*, user: User, device_id: str) -> None:
+    device = next((d for d in devices_for_user(user, confirmed=None) if d.persistent_id == device_id), None)
+    if device is None:
+        raise ValidationError({"device": "No such device."})
+    device.delete()
+    audit_services.event_record(kind=AuditEvent.Kind.MFA_REMOVED, actor=user, details={"device": device.name})
+
+
+@transaction.atomic
+def mfa_reset(*, actor: User, user: User) -> None:
+    """A super admin clears another user's devices and codes; they enrol again at their next sign-in."""
+    if not actor.is_super_admin or user.tenant_id != actor.tenant_id:
+        raise PermissionDenied("Only a super admin of this organisation can reset a user's MFA.")
+    for device in devices_for_user(user, confirmed=None):
+        device.delete()
+    user.backup_codes.all().delete()
+    audit_services.event_record(kind=AuditEvent.Kind.MFA_RESET, actor=actor, details={"user": user.email})

@@ -1,0 +1,67 @@
+"""Session security on every request: inactivity and age limits, and MFA before anything else."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts import security
+from audit import services as audit_services
+from audit.models import AuditEvent
+
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN_AT = "last_seen_at"
+DEFAULT_IDLE_MINUTES, DEFAULT_MAX_HOURS = 30, 12
+# Reachable while the second factor is still owed.
+MFA_EXEMPT = ("/accounts/login/", "/accounts/logout/", "/accounts/mfa/verify/", "/accounts/mfa/enrol/", "/static/")
+
+
+def session_limits(user) -> tuple[int, int]:
+    """(idle seconds, maximum age seconds) for this user's sessions."""
+    tenant = user.tenant if user.tenant_id else None
+    idle = tenant.session_idle_minutes if tenant else DEFAULT_IDLE_MINUTES
+    max_hours = tenant.session_max_hours if tenant else DEFAULT_MAX_HOURS
+    return idle * 60, max_hours * 3600
+
+
+class SessionSecurityMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            ended = self._session_end(request)
+            if ended:
+                return ended
+            if not user.is_verified() and not request.path.startswith(MFA_EXEMPT) and security.mfa_required(user):
+                name = "mfa_verify" if security.has_mfa_device(user) else "mfa_enrol"
+                return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    def _session_end(self, request):
+        now = security.now().timestamp()
+        session = request.session
+        idle, max_age = session_limits(request.user)
+        signed_in = session.setdefault(SIGNED_IN_AT, now)
+        last_seen = session.get(LAST_SEEN_AT, now)
+        reason = None
+        if now - last_seen > idle:
+            reason = f"You were signed out after {idle // 60} minutes without activity."
+        elif now - signed_in > max_age:
+            reason = f"You were signed out because sessions last at most {max_age // 3600} hours."
+        if reason is None:
+            session[LAST_SEEN_AT] = now
+            return None
+        audit_services.event_record(
+            kind=AuditEvent.Kind.TIMED_OUT,
+            actor=request.user,
+            details={"reason": "idle" if "activity" in reason else "age"},
+        )
+        logout(request)
+        messages.info(request, reason)
+        return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")

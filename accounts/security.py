@@ -1,0 +1,110 @@
+"""Sign-in security rules: who must use MFA, the tenant's session and MFA settings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_otp import devices_for_user
+from guardian.models import GroupObjectPermission, UserObjectPermission
+
+from accounts.models import Tenant, User
+from audit import services as audit_services
+from audit.models import AuditEvent
+
+MFA_NEEDED_FOR_SENSITIVE = (
+    "Sensitive data needs every user of the organisation to sign in with a second factor. Turn on "
+    "'Require MFA for all users' first (Settings, Security; or the tenant's page in the admin)."
+)
+
+
+def now():
+    """The clock of session timeouts; tests move it instead of sleeping."""
+    return timezone.now()
+
+
+def client_ip(request) -> str | None:
+    # X-Forwarded-For only behind a proxy that sets it: otherwise a client could pick its own address
+    # and escape the per-IP lockout.
+    if settings.AUDIT_TRUST_X_FORWARDED_FOR and request.headers.get("X-Forwarded-For"):
+        return request.headers["X-Forwarded-For"].split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+def holds_sensitive_grant(user: User) -> bool:
+    from crm.models import PropertyDefinition
+
+    content_type = ContentType.objects.get_for_model(PropertyDefinition)
+    codenames = ["view_sensitive", "edit_sensitive"]
+    return (
+        UserObjectPermission.objects.filter(
+            user=user, content_type=content_type, permission__codename__in=codenames
+        ).exists()
+        or GroupObjectPermission.objects.filter(
+            group__user=user, content_type=content_type, permission__codename__in=codenames
+        ).exists()
+    )
+
+
+def mfa_required(user: User) -> bool:
+    """Operators, super admins, holders of sensitive grants always; everyone when the tenant says so."""
+    if user.is_platform_operator or user.is_super_admin:
+        return True
+    if user.tenant_id and user.tenant.require_mfa:
+        return True
+    return holds_sensitive_grant(user)
+
+
+def has_mfa_device(user: User) -> bool:
+    return (
+        any(True for _ in devices_for_user(user, confirmed=True))
+        or user.backup_codes.filter(used_at__isnull=True).exists()
+    )
+
+
+def check_mfa_before_sensitive(tenant: Tenant) -> None:
+    """The first sensitive property of a tenant needs MFA required for all its users."""
+    if not tenant.require_mfa:
+        raise ValidationError({"sensitivity": MFA_NEEDED_FOR_SENSITIVE})
+
+
+@transaction.atomic
+def tenant_security_update(
+    *,
+    actor: User,
+    require_mfa: bool | None = None,
+    session_idle_minutes: int | None = None,
+    session_max_hours: int | None = None,
+    sudo_minutes: int | None = None,
+) -> Tenant:
+    """Change the tenant's sign-in settings; every value is checked against its range first."""
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only a super admin can change security settings.")
+    tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
+    changes = {
+        name: value
+        for name, value in {
+            "require_mfa": require_mfa,
+            "session_idle_minutes": session_idle_minutes,
+            "session_max_hours": session_max_hours,
+            "sudo_minutes": sudo_minutes,
+        }.items()
+        if value is not None and getattr(tenant, name) != value
+    }
+    if changes.get("require_mfa") is False:
+        from crm.models import PropertyDefinition
+
+        if PropertyDefinition.objects.filter(tenant=tenant).exclude(sensitivity="none").exists():
+            raise ValidationError({"require_mfa": "MFA stays required while any property is sensitive."})
+    before = {name: getattr(tenant, name) for name in changes}
+    for name, value in changes.items():
+        setattr(tenant, name, value)
+    tenant.full_clean(exclude=["name"])
+    tenant.save(update_fields=[*changes, "updated_at"] if changes else ["updated_at"])
+    if changes:
+        audit_services.event_record(
+            kind=AuditEvent.Kind.TENANT_SETTINGS_CHANGED, actor=actor, details={"before": before, "after": changes}
+        )
+    return tenant

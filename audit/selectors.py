@@ -1,0 +1,97 @@
+"""Reads of audit events for a tenant's super admins: the viewer and its CSV export."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from accounts.models import User
+from audit.models import AuditEvent, AuditEventRecord
+from crm.models import PropertyDefinition, Record
+
+
+def _require_super_admin(actor: User) -> None:
+    # Platform operators are not super admins (no tenant): they get no tenant's events either.
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only the tenant's super admins may read its audit events.")
+
+
+def event_list(
+    *,
+    actor: User,
+    actor_id: uuid.UUID | str | None = None,
+    record_id: uuid.UUID | str | None = None,
+    property_name: str | None = None,
+    kinds: Iterable[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    """The events of the actor's tenant, newest first; `since` is inclusive, `until` exclusive."""
+    _require_super_admin(actor)
+    events = AuditEvent.objects.filter(tenant_id=actor.tenant_id).select_related("actor").order_by("-created_at", "-id")
+    if actor_id:
+        events = events.filter(actor_id=actor_id)
+    if record_id:
+        # Through the (record_id, -event) index rather than a scan of the record_ids JSON.
+        events = events.filter(pk__in=AuditEventRecord.objects.filter(record_id=record_id).values("event_id"))
+    if property_name:
+        # JSON containment (`__contains`) is not supported on SQLite; the quoted name, matched against the
+        # JSON text, is portable and exact because property names are [a-z0-9_] and stored as JSON strings.
+        events = events.filter(property_names__icontains=f'"{property_name}"')
+    if kinds:
+        events = events.filter(kind__in=list(kinds))
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+    if until is not None:
+        events = events.filter(created_at__lt=until)
+    return events
+
+
+def event_actor_choices(*, actor: User) -> QuerySet[User]:
+    """The tenant's users, for the "who" filter (deactivated ones too: their events remain)."""
+    _require_super_admin(actor)
+    return User.objects.filter(tenant_id=actor.tenant_id).order_by("email")
+
+
+def event_property_choices(*, actor: User) -> list[tuple[str, str]]:
+    """(name, label) of the tenant's properties, one per name: events name properties, not object types."""
+    _require_super_admin(actor)
+    choices: dict[str, set[str]] = {}
+    rows = PropertyDefinition.objects.for_tenant(actor.tenant_id).values_list("name", "label")
+    for name, label in rows.order_by("name"):
+        choices.setdefault(name, set()).add(label)
+    return [(name, " / ".join(sorted(labels))) for name, labels in choices.items()]
+
+
+def event_record_known(*, actor: User, record_id: uuid.UUID) -> bool:
+    """Whether the id is one of the tenant's records, or was one: deleted records keep their events."""
+    _require_super_admin(actor)
+    if Record.objects.for_tenant(actor.tenant_id).filter(pk=record_id).exists():
+        return True
+    return AuditEventRecord.objects.filter(
+        record_id=record_id, event_id__in=AuditEvent.objects.filter(tenant_id=actor.tenant_id).values("pk")
+    ).exists()
+
+
+def event_records(*, actor: User, record_ids: Iterable[str]) -> dict[str, Record]:
+    """The tenant's records among `record_ids`, by id as a string, with their object type, for links."""
+    _require_super_admin(actor)
+    ids = []
+    for record_id in record_ids:
+        try:
+            ids.append(uuid.UUID(str(record_id)))
+        except ValueError:
+            continue
+    if not ids:
+        return {}
+    records = (
+        Record.objects.for_tenant(actor.tenant_id)
+        .filter(pk__in=ids)
+        .select_related("object_type")
+        .only("id", "display_name", "object_type__name", "object_type__label_singular")
+    )
+    return {str(record.pk): record for record in records}
