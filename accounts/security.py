@@ -66,7 +66,8 @@ def has_mfa_device(user: User) -> bool:
 
 def check_mfa_before_sensitive(tenant: Tenant) -> None:
     """The first sensitive property of a tenant needs MFA required for all its users."""
-    if not tenant.require_mfa:
+    # Read afresh: the actor's cached tenant may predate a settings change.
+    if not Tenant.objects.filter(pk=tenant.pk, require_mfa=True).exists():
         raise ValidationError({"sensitivity": MFA_NEEDED_FOR_SENSITIVE})
 
 

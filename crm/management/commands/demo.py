@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services as account_services
+from accounts.mfa import enrolment_of
 from accounts.models import Tenant, User
 from config.env import local_secret_file
 from crm.demo import demo_people
@@ -30,6 +32,11 @@ class Command(BaseCommand):
                 name=DEMO_TENANT, admin_email=admin_email, admin_password=password
             )
         admin = User.objects.get(email=admin_email)
+        device = TOTPDevice.objects.filter(user=admin, confirmed=True).first()
+        if device is None:
+            # The demo has sensitive data, so it needs MFA: the admin's authenticator secret is printed below.
+            device = TOTPDevice.objects.create(user=admin, name="Demo authenticator", confirmed=True)
+        enrolment = enrolment_of(device)
         demo_people(actor=admin, domain=DEMO_DOMAIN, password=password)
         if not Record.objects.for_tenant(tenant).exists():
             call_command("seed_demo", tenant=DEMO_TENANT, contacts=contacts, stdout=self.stdout)
@@ -38,7 +45,12 @@ class Command(BaseCommand):
         self.stdout.write("  Sign in at:  http://127.0.0.1:8000/accounts/login/")
         self.stdout.write(f"  Super admin: {admin_email}")
         self.stdout.write(f"  Password:    {password}   (kept in var/demo_password)")
+        self.stdout.write("  Two-factor:  add this account to an authenticator app, then type its 6-digit code:")
+        self.stdout.write(f"               secret {enrolment.secret}")
+        self.stdout.write(f"               {enrolment.uri}")
+        self.stdout.write(f"               (or compute a code: .venv/bin/python -m accounts.totp {enrolment.secret})")
         self.stdout.write(
-            f"  Team members (same password): sam.sales@{DEMO_DOMAIN}, tom.support@{DEMO_DOMAIN}, hana.hr@{DEMO_DOMAIN}"
+            f"  Team members (same password; they set up two-factor when they first sign in): "
+            f"sam.sales@{DEMO_DOMAIN}, tom.support@{DEMO_DOMAIN}, hana.hr@{DEMO_DOMAIN}"
         )
         self.stdout.write("  Django admin: http://127.0.0.1:8000/admin/")
