@@ -17,7 +17,15 @@ SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
 DEFAULT_IDLE_MINUTES, DEFAULT_MAX_HOURS = 30, 12
 # Reachable while the second factor is still owed.
-MFA_EXEMPT = ("/accounts/login/", "/accounts/logout/", "/accounts/mfa/verify/", "/accounts/mfa/enrol/", "/static/")
+MFA_EXEMPT = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/mfa/verify/",
+    "/accounts/mfa/enrol/",
+    "/static/",
+    "/webauthn/authentication/",
+    "/webauthn/jsi18n/",
+)
 
 
 def session_limits(user) -> tuple[int, int]:

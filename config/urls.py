@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.urls")),
+    path("webauthn/", include("accounts.passkeys")),
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("settings/", include("crm.urls_settings")),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, FloatField, Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -160,8 +160,9 @@ class RecordSort:
         text = KT(f"properties__{self.definition.name}")
         if self.definition.data_type == PropertyDefinition.DataType.NUMBER:
             return Cast(text, FloatField())
-        # Dates and UTC datetimes are ISO strings, booleans "false"/"true": their text sorts right.
-        return text
+        # Dates and UTC datetimes are ISO strings, booleans "false"/"true": their text sorts right. The
+        # cast makes comparisons plain text ones: JSON key lookups would parse the cursor value as JSON.
+        return Cast(text, TextField())
 
 
 def record_sort_parse(*, object_type: ObjectType, value: str) -> RecordSort:

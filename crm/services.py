@@ -10,8 +10,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, TextField
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from accounts.models import Team, User
 from accounts.security import check_mfa_before_sensitive
@@ -522,9 +523,10 @@ def _check_options_change(definition: PropertyDefinition, options: list[dict[str
             }
         )
     # A key transform, not a `properties__<name>` lookup: a property named e.g. "contains" would be read as one.
+    # Cast to text: Django's `__in` on a key transform reads its values as JSON on SQLite.
     in_use = (
         Record.objects.filter(object_type_id=definition.object_type_id)
-        .annotate(option_value=KeyTextTransform(definition.name, "properties"))
+        .annotate(option_value=Cast(KeyTextTransform(definition.name, "properties"), TextField()))
         .filter(option_value__in=removed)
         .values("option_value")
         .annotate(records=Count("pk"))

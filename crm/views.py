@@ -1,20 +1,26 @@
-"""The staff UI shell: home, object index and record page; thin views over selectors."""
+"""The staff UI: home, object index, record page and record forms; thin views over selectors and services."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.sudo import require_sudo_mode
-from crm import selectors
+from crm import selectors, services
+from crm.forms import ColumnsForm, RecordFilterForm, RecordForm, display_value
 from crm.models import ObjectType, PropertyDefinition, Record
 from sensitive import selectors as sensitive_selectors
 
 PAGE_SIZE = 50
 INDEX_COLUMNS = 5
+MAX_COLUMNS = 20
+COLUMNS_SESSION_KEY = "crm.index_columns.{}"
 
 
 def _object_type_or_404(request: HttpRequest, name: str) -> ObjectType:
@@ -29,19 +35,153 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/home.html", {"recent_records": selectors.record_recent(actor=request.user)})
 
 
+# --- the object index -----------------------------------------------------------------------
+
+
+def _index_columns(
+    request: HttpRequest, object_type: ObjectType, definitions: list[PropertyDefinition], notices: list[str]
+) -> list[PropertyDefinition]:
+    """?columns=a,b,c (or repeated ?columns=a), else the choice kept in the session, else the first five."""
+    by_name = {definition.name: definition for definition in definitions}
+    session_key = COLUMNS_SESSION_KEY.format(object_type.name)
+    asked = [name.strip() for value in request.GET.getlist("columns") for name in value.split(",") if name.strip()]
+    if asked:
+        unknown = [name[:63] for name in asked if name not in by_name]
+        if unknown:
+            notices.append(f"{object_type.label_plural} have no property named {', '.join(unknown[:5])}: left out.")
+        chosen = list(dict.fromkeys(name for name in asked if name in by_name))[:MAX_COLUMNS]
+        if chosen:
+            if request.session.get(session_key) != chosen:
+                request.session[session_key] = chosen
+            return [by_name[name] for name in chosen]
+    saved = [by_name[name] for name in request.session.get(session_key, []) if name in by_name]
+    return saved or definitions[:INDEX_COLUMNS]
+
+
+def _index_sort(request: HttpRequest, object_type: ObjectType, notices: list[str]) -> selectors.RecordSort:
+    try:
+        return selectors.record_sort_parse(object_type=object_type, value=request.GET.get("sort", "")[:100])
+    except selectors.InvalidRecordSort as exc:
+        notices.append(f"{exc} Showing the newest first.")
+        return selectors.record_sort_parse(object_type=object_type, value=selectors.RECORD_SORT_DEFAULT)
+
+
+def _query_string(params: QueryDict, **changes: str) -> str:
+    """The current query string without page cursors, with `changes` applied (empty values dropped)."""
+    query = params.copy()
+    for key in ("after", "before", *changes):
+        query.pop(key, None)
+    for key, value in changes.items():
+        if value:
+            query[key] = value
+    return query.urlencode()
+
+
+def _index_rows(request: HttpRequest, records: list[Record], columns: list[PropertyDefinition]) -> list:
+    """Cells for the page; sensitive ones read through the choke point in one call for the whole page."""
+    sensitive_names = [column.name for column in columns if column.is_sensitive]
+    readings = (
+        sensitive_selectors.values_read(actor=request.user, records=records, names=sensitive_names, purpose="list")
+        if sensitive_names and records
+        else {}
+    )
+    rows = []
+    for record in records:
+        cells = []
+        for column in columns:
+            if column.is_sensitive:
+                reading = readings.get(record.pk, {}).get(column.name)
+                shown = display_value(column, reading.value) if reading is not None and reading.is_value else None
+                cells.append({"definition": column, "reading": reading, "value": shown})
+            else:
+                cells.append({"definition": column, "value": display_value(column, record.properties.get(column.name))})
+        rows.append((record, cells))
+    return rows
+
+
+def _sort_link(params: QueryDict, sort: selectors.RecordSort, key: str) -> dict:
+    """The link a sortable header points at (toggling when it is the current sort), and its aria-sort state."""
+    current = sort.key == key
+    first = f"-{key}" if key in ("created", "updated") else key  # dates: newest first
+    target = (key if sort.descending else f"-{key}") if current else first
+    state = ("descending" if sort.descending else "ascending") if current else ""
+    return {"url": "?" + _query_string(params, sort=target), "state": state}
+
+
+def _headers(params: QueryDict, sort: selectors.RecordSort, columns: list[PropertyDefinition]) -> dict:
+    """Name, the chosen columns (sensitive ones are not sortable) and the two dates."""
+    return {
+        "name": _sort_link(params, sort, "name"),
+        "columns": [
+            {"definition": column, **({} if column.is_sensitive else _sort_link(params, sort, f"p.{column.name}"))}
+            for column in columns
+        ],
+        "created": _sort_link(params, sort, "created"),
+        "updated": _sort_link(params, sort, "updated"),
+    }
+
+
 @login_required
+@never_cache
 def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
     object_type = _object_type_or_404(request, type_name)
+    definitions = list(selectors.property_definitions(object_type=object_type))
+    notices: list[str] = []
     query = request.GET.get("q", "")[:200]
-    columns = [d for d in selectors.property_definitions(object_type=object_type) if not d.is_sensitive][:INDEX_COLUMNS]
-    records = selectors.record_list(actor=request.user, object_type=object_type, search=query)
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(record, [record.properties.get(column.name, "") for column in columns]) for record in page]
+    columns = _index_columns(request, object_type, definitions, notices)
+    sort = _index_sort(request, object_type, notices)
+    filter_form = RecordFilterForm(request.GET, actor=request.user, definitions=definitions)
+    filters = filter_form.filters()
+    notices += filter_form.refused
+    if filter_form.errors:
+        notices.append("Some filters have errors and were left out: see Filters.")
+    try:
+        records = selectors.record_list(actor=request.user, object_type=object_type, search=query, filters=filters)
+    except (PermissionDenied, ValidationError) as exc:
+        # The form offers only what the actor may use; this is a safety net, never a 500.
+        notices.append(f"The filters could not be applied: {'; '.join(getattr(exc, 'messages', [str(exc)]))}")
+        filters = {}
+        records = selectors.record_list(actor=request.user, object_type=object_type, search=query)
+    try:
+        page = selectors.record_page(
+            records=records,
+            sort=sort,
+            after=request.GET.get("after", "")[:1000],
+            before=request.GET.get("before", "")[:1000],
+            size=PAGE_SIZE,
+        )
+    except selectors.InvalidRecordCursor:
+        notices.append("That page link no longer works: showing the first page.")
+        page = selectors.record_page(records=records, sort=sort, size=PAGE_SIZE)
+    columns_form = ColumnsForm(definitions=definitions, chosen=[column.name for column in columns], sort=sort.param)
+    params = request.GET.copy()
+    params["columns"] = ",".join(column.name for column in columns)
+    params["sort"] = sort.param
     return render(
         request,
         "crm/record_index.html",
-        {"object_type": object_type, "columns": columns, "rows": rows, "page": page, "query": query},
+        {
+            "object_type": object_type,
+            "active_type": object_type.name,
+            "columns": columns,
+            "rows": _index_rows(request, page.records, columns),
+            "page": page,
+            "query": query,
+            "sort": sort,
+            "headers": _headers(params, sort, columns),
+            "filter_form": filter_form,
+            "filters_active": filter_form.active_count(),
+            "clear_filters_url": "?" + _query_string(params, **{key: "" for key in params if key.startswith("f.")}),
+            "columns_form": columns_form,
+            "sort_label": dict(columns_form.fields["sort"].choices).get(sort.param, "newest first"),
+            "notices": notices,
+            "next_url": f"?{_query_string(params, after=page.next_cursor)}" if page.next_cursor else "",
+            "previous_url": f"?{_query_string(params, before=page.previous_cursor)}" if page.previous_cursor else "",
+        },
     )
+
+
+# --- the record page ------------------------------------------------------------------------
 
 
 def _record_or_404(request: HttpRequest, object_type: ObjectType, record_id: str) -> Record:
@@ -65,17 +205,25 @@ def _render_record(request: HttpRequest, object_type: ObjectType, record: Record
     return render(
         request,
         "crm/record_detail.html",
-        {"object_type": object_type, "record": record, "groups": groups, "associations": associations},
+        {
+            "object_type": object_type,
+            "active_type": object_type.name,
+            "record": record,
+            "groups": groups,
+            "associations": associations,
+        },
     )
 
 
 @login_required
+@never_cache
 def record_detail(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
     object_type = _object_type_or_404(request, type_name)
     return _render_record(request, object_type, _record_or_404(request, object_type, record_id))
 
 
 @login_required
+@never_cache
 @require_POST
 @require_sudo_mode
 def record_reveal(request: HttpRequest, type_name: str, record_id: str, name: str) -> HttpResponse:
@@ -87,3 +235,101 @@ def record_reveal(request: HttpRequest, type_name: str, record_id: str, name: st
     except PropertyDefinition.DoesNotExist:
         raise Http404("No such property.") from None
     return _render_record(request, object_type, record, revealed={name: reading})
+
+
+# --- creating, editing and deleting records -------------------------------------------------
+
+
+def _render_form(request: HttpRequest, object_type: ObjectType, form: RecordForm) -> HttpResponse:
+    return render(
+        request,
+        "crm/record_form.html",
+        {"object_type": object_type, "active_type": object_type.name, "form": form, "record": form.record},
+    )
+
+
+def _save(request: HttpRequest, form: RecordForm) -> Record | None:
+    """Sends the form to record_create or record_update; on refusal the reasons land on the form."""
+    if not form.is_valid():
+        return None
+    owner, team = form.cleaned_data["owner"], form.cleaned_data["team"]
+    try:
+        if form.record is None:
+            return services.record_create(
+                actor=request.user,
+                object_type=form.object_type,
+                values=form.property_values(),
+                owner=owner,
+                team=team,
+            )
+        return services.record_update(
+            actor=request.user,
+            record=form.record,
+            values=form.property_values(),
+            owner=owner,
+            team=team,
+            clear_team=team is None,
+        )
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    return None
+
+
+def _after_save(request: HttpRequest, object_type: ObjectType, record: Record) -> HttpResponse:
+    try:
+        selectors.record_get(actor=request.user, record_id=record.pk)
+    except Record.DoesNotExist:
+        # A new owner or team can take the record out of the actor's scope: the index, not a 404.
+        messages.info(request, f"{record} is no longer among the {object_type.label_plural.lower()} you see.")
+        return redirect("record_index", object_type.name)
+    return redirect("record_detail", object_type.name, record.pk)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def record_create(request: HttpRequest, type_name: str) -> HttpResponse:
+    object_type = _object_type_or_404(request, type_name)
+    form = RecordForm(request.POST or None, actor=request.user, object_type=object_type)
+    if request.method == "POST":
+        record = _save(request, form)
+        if record is not None:
+            messages.success(request, f"{object_type.label_singular} “{record}” created.")
+            return _after_save(request, object_type, record)
+    return _render_form(request, object_type, form)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def record_update(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
+    object_type = _object_type_or_404(request, type_name)
+    record = _record_or_404(request, object_type, record_id)
+    form = RecordForm(request.POST or None, actor=request.user, object_type=object_type, record=record)
+    if request.method == "POST":
+        saved = _save(request, form)
+        if saved is not None:
+            messages.success(request, f"Changes to “{saved}” saved.")
+            return _after_save(request, object_type, saved)
+    return _render_form(request, object_type, form)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def record_delete(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
+    """GET asks for confirmation; POST deletes."""
+    object_type = _object_type_or_404(request, type_name)
+    record = _record_or_404(request, object_type, record_id)
+    if request.method == "POST":
+        name = str(record)
+        services.record_delete(actor=request.user, record=record)
+        messages.success(request, f"{object_type.label_singular} “{name}” deleted.")
+        return redirect(reverse("record_index", args=[object_type.name]))
+    return render(
+        request,
+        "crm/record_confirm_delete.html",
+        {"object_type": object_type, "active_type": object_type.name, "record": record},
+    )

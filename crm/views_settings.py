@@ -25,7 +25,7 @@ from guardian.shortcuts import get_groups_with_perms, get_users_with_perms
 from accounts import services as account_services
 from accounts.models import Team, User
 from accounts.sudo import require_sudo_mode
-from crm import selectors, services
+from crm import schema, selectors, services
 from crm.models import ObjectType, PropertyDefinition, Record, RecordScope
 from sensitive import grants
 from sensitive import services as sensitive_services
@@ -37,12 +37,16 @@ DataType = PropertyDefinition.DataType
 
 
 def super_admin_required(view: Callable) -> Callable:
+    """Super admins only (anyone else: 404); every change asks for the password or a code again when the
+    last check is older than the tenant's sudo window: these pages decide who sees sensitive data."""
+    guarded = require_sudo_mode(only_post=True)(view)
+
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_super_admin:
             raise Http404("No such page.")
-        return view(request, *args, **kwargs)
+        return guarded(request, *args, **kwargs)
 
     return wrapped
 
@@ -227,6 +231,9 @@ def property_edit(request: HttpRequest, type_name: str, name: str) -> HttpRespon
     form = PropertyEditForm(request.POST or None, initial=initial)
     if definition.data_type != DataType.ENUMERATION:
         del form.fields["options"]
+    elif schema.STAGE_PROPERTY.get(definition.object_type.name) == definition.name:
+        form.fields["options"].disabled = True
+        form.fields["options"].help_text = "These are the stages of the pipelines; they change with the pipelines."
     if request.method == "POST" and form.is_valid():
         try:
             definition = services.property_definition_update(
@@ -291,8 +298,8 @@ def sensitivity_consequences(definition: PropertyDefinition, to: str, values: in
         ]
     if before == Sensitivity.NONE:
         lines = [
-            f"Raising to {label} will encrypt {existing} in a background job and remove them from the records' "
-            "plain data and change history.",
+            f"Raising to {label} will encrypt {existing} in a background job, removing the plain copies from the "
+            "records and from their change history.",
             "From then on only super admins, and the users and teams you grant access to, can see them; "
             "everyone else who sees these records sees “Restricted”.",
         ]
@@ -311,7 +318,6 @@ def sensitivity_consequences(definition: PropertyDefinition, to: str, values: in
 
 
 @super_admin_required
-@require_sudo_mode(only_post=True)
 def property_sensitivity(request: HttpRequest, type_name: str, name: str) -> HttpResponse:
     """Two steps without JavaScript: pick the new level, then read what it does and type the name to confirm."""
     definition = _property_or_404(request.user, type_name, name)
@@ -361,7 +367,6 @@ def _grants_of(definition: PropertyDefinition, actor: User) -> list[tuple[str, U
 
 
 @super_admin_required
-@require_sudo_mode(only_post=True)
 def property_access(request: HttpRequest, type_name: str, name: str) -> HttpResponse:
     """Who can see a sensitive property, and granting or revoking it (the staff UI's twin of the admin screen)."""
     actor = request.user
@@ -445,14 +450,24 @@ class UserCreateForm(forms.Form):
     email = forms.EmailField(max_length=254)
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
-    role = forms.ChoiceField(choices=User.Role.choices, initial=User.Role.MEMBER)
+    role = forms.ChoiceField(
+        choices=User.Role.choices,
+        initial=User.Role.MEMBER,
+        help_text="Super admins can view and edit every sensitive value and change these settings.",
+    )
     password = forms.CharField(
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Optional: without one, the user can't sign in until a password is set for them. "
-        + " ".join(password_validators_help_texts()),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Django's texts speak to the owner of the password ("Your password ..."); here an admin sets it.
+        rules = " ".join(password_validators_help_texts()).replace("Your password", "It").replace("your ", "their ")
+        self.fields[
+            "password"
+        ].help_text = f"Optional: without one, they can't sign in until a password is set for them. {rules}"
 
 
 @super_admin_required
@@ -526,7 +541,6 @@ def user_detail(request: HttpRequest, user_id) -> HttpResponse:
 
 
 @super_admin_required
-@require_sudo_mode(only_post=True)
 def user_super_admin(request: HttpRequest, user_id) -> HttpResponse:
     """Make or remove a super admin, after a confirmation page that says what it means."""
     user = _user_or_404(request.user, user_id)

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "auditlog",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "axes",
     "core",
     "accounts",

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from config.env import env_int
+from config.env import env_int, env_list
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -26,4 +26,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 SESSION_COOKIE_AGE = 24 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# Passkeys: a second factor only (never passwordless: the password step and its lockout stay).
 OTP_WEBAUTHN_RP_NAME = "Sensitive CRM"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("OTP_WEBAUTHN_ALLOWED_ORIGINS", ["http://localhost:8000"])

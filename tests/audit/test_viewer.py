@@ -1,9 +1,5 @@
 """The audit viewer: a tenant's super admins see who read, revealed or changed what, and export it."""
 
-# The sensitive fixtures are imported by name, so pytest finds them; the test arguments that use them
-# are not redefinitions.
-# ruff: noqa: F811
-
 import csv
 import io
 from datetime import UTC, datetime

@@ -1,0 +1,460 @@
+"""The object index: chosen columns, sorting, keyset pages, filters and sensitive cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from crm import selectors, services, views
+from crm.models import Record
+from sensitive import grants
+from sensitive import selectors as sensitive_selectors
+from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
+
+INDEX = reverse("record_index", args=["contacts"])
+
+
+def names_in(response) -> list[str]:
+    """The record names of the table, in order."""
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]*)</a>', response.content.decode())
+
+
+def table(response) -> str:
+    return response.content.decode().split("<table")[1].split("</table>")[0]
+
+
+@pytest.fixture
+def people(tenant_a_admin, contacts_a):
+    """Five contacts created a minute apart, so created order is certain."""
+    rows = [("Grace", "Hopper", "lead"), ("Alan", "Turing", "customer"), ("Edsger", "Dijkstra", "opportunity")]
+    rows += [("Barbara", "Liskov", "subscriber"), ("Donald", "Knuth", "")]
+    records = []
+    start = timezone.now() - dt.timedelta(hours=1)
+    for index, (first, last, stage) in enumerate(rows):
+        values = {"firstname": first, "lastname": last, "email": f"{first.lower()}@example.test"}
+        if stage:
+            values["lifecyclestage"] = stage
+        record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values=values)
+        stamp = start + dt.timedelta(minutes=index)
+        Record.objects.filter(pk=record.pk).update(created_at=stamp, updated_at=stamp)
+        records.append(record)
+    return records
+
+
+@pytest.fixture
+def salary_viewer(tenant_a_admin, member_a, salary):
+    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=member_a, level="view")
+    return member_a
+
+
+# --- columns ---------------------------------------------------------------------------------
+
+
+def test_it_shows_the_first_five_properties_by_position(client, tenant_a_admin, people):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(INDEX).content.decode()
+
+    headers = re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]+)', page)
+    assert [h.strip() for h in headers] == [
+        "Name",
+        "Email",
+        "First name",
+        "Last name",
+        "Phone number",
+        "Lifecycle stage",
+        "Created",
+        "Updated",
+    ]
+    assert "Lead" in page  # option labels, not values
+
+
+def test_it_shows_the_chosen_columns_and_remembers_them(client, tenant_a_admin, people, ada):
+    client.force_login(tenant_a_admin)
+
+    chosen = client.get(INDEX, {"columns": "annual_salary,email"}).content.decode()
+    later = client.get(INDEX).content.decode()
+
+    for page in (chosen, later):
+        assert "Annual salary" in page and "Email" in page
+        assert "Phone number" not in page.split("<table")[1]
+        assert "91250" in page
+    assert client.session["crm.index_columns.contacts"] == ["annual_salary", "email"]
+
+
+def test_the_columns_form_sends_checkboxes(client, tenant_a_admin, people):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(f"{INDEX}?columns=lastname&columns=email").content.decode()
+
+    assert re.search(r'<input type="checkbox" name="columns" value="lastname"[^>]*checked', page)
+    assert '<label class="check" for="view_columns_' in page
+    assert "Phone number</a>" not in page
+
+
+def test_unknown_columns_are_left_out_with_a_notice(client, tenant_a_admin, people):
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"columns": "nope,<b>x</b>"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "have no property named nope, &lt;b&gt;x&lt;/b&gt;" in page
+    assert "Phone number" in page  # the default columns
+
+
+def test_sensitive_columns_show_a_lock_and_their_level(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(INDEX, {"columns": "firstname,annual_salary,diagnosis"}).content.decode()
+
+    header = page.split("<thead>")[1].split("</thead>")[0]
+    assert header.count('class="icon-lock"') == 2
+    assert '<span class="visually-hidden"> (Sensitive)</span>' in header
+    assert '<span class="visually-hidden"> (Highly sensitive)</span>' in header
+    assert "sort=p.annual_salary" not in page and "sort=p.diagnosis" not in page
+
+
+def test_a_super_admin_sees_values_and_masks(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    page = table(client.get(INDEX, {"columns": "annual_salary,diagnosis"}))
+
+    assert "91250" in page
+    assert "••••••" in page
+    assert "asthma" not in page.lower()
+
+
+def test_a_member_without_grants_sees_restricted_cells(client, member_a, ada):
+    client.force_login(member_a)
+
+    page = client.get(INDEX, {"columns": "annual_salary,diagnosis"}).content.decode()
+
+    assert page.count('<span class="restricted"') == 2
+    assert "91250" not in page and "asthma" not in page.lower()
+
+
+def test_a_member_with_a_view_grant_sees_that_value_only(client, salary_viewer, ada):
+    client.force_login(salary_viewer)
+
+    page = client.get(INDEX, {"columns": "annual_salary,diagnosis"}).content.decode()
+
+    assert "91250" in page
+    assert page.count('<span class="restricted"') == 1
+
+
+def test_sensitive_values_are_read_once_per_page(client, tenant_a_admin, contacts_a, ada, monkeypatch):
+    for first in ("Bo", "Cy", "Di"):
+        services.record_create(
+            actor=tenant_a_admin, object_type=contacts_a, values={"firstname": first, "annual_salary": 1}
+        )
+    calls = []
+    real = sensitive_selectors.values_read
+    monkeypatch.setattr(
+        views.sensitive_selectors, "values_read", lambda **kwargs: calls.append(kwargs) or real(**kwargs)
+    )
+    client.force_login(tenant_a_admin)
+
+    client.get(INDEX, {"columns": "firstname,annual_salary"})
+
+    assert len(calls) == 1
+    assert len(calls[0]["records"]) == 4 and calls[0]["names"] == ["annual_salary"]
+
+
+# --- sorting -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("_case", "sort", "expected"),
+    [
+        ("newest_first", "", ["Donald Knuth", "Barbara Liskov", "Edsger Dijkstra", "Alan Turing", "Grace Hopper"]),
+        (
+            "oldest_first",
+            "created",
+            ["Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"],
+        ),
+        ("name", "name", ["Alan Turing", "Barbara Liskov", "Donald Knuth", "Edsger Dijkstra", "Grace Hopper"]),
+        ("name_desc", "-name", ["Grace Hopper", "Edsger Dijkstra", "Donald Knuth", "Barbara Liskov", "Alan Turing"]),
+        (
+            "property",
+            "p.lastname",
+            ["Edsger Dijkstra", "Grace Hopper", "Donald Knuth", "Barbara Liskov", "Alan Turing"],
+        ),
+        # Missing values come last in both directions.
+        (
+            "enum",
+            "p.lifecyclestage",
+            ["Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"],
+        ),
+        (
+            "enum_desc",
+            "-p.lifecyclestage",
+            ["Barbara Liskov", "Edsger Dijkstra", "Grace Hopper", "Alan Turing", "Donald Knuth"],
+        ),
+    ],
+)
+def test_it_sorts(client, tenant_a_admin, people, _case, sort, expected):
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"sort": sort} if sort else {})
+
+    assert names_in(response) == expected
+
+
+def test_it_sorts_by_updated_date(client, tenant_a_admin, people):
+    services.record_update(actor=tenant_a_admin, record=people[2], values={"phone": "+1 555"})
+    client.force_login(tenant_a_admin)
+
+    assert names_in(client.get(INDEX, {"sort": "-updated"}))[0] == "Edsger Dijkstra"
+
+
+@pytest.mark.parametrize(
+    ("_case", "sort", "notice"),
+    [
+        ("sensitive", "p.annual_salary", "Annual salary is sensitive, so records cannot be sorted by it."),
+        ("unknown", "p.nope", "Contacts cannot be sorted by &#x27;p.nope&#x27;."),
+        ("garbage", "--;drop", "Contacts cannot be sorted by"),
+    ],
+)
+def test_bad_sort_keys_fall_back_to_newest_first(client, tenant_a_admin, people, salary, _case, sort, notice):
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"sort": sort})
+
+    assert response.status_code == 200
+    assert notice in response.content.decode()
+    assert names_in(response)[0] == "Donald Knuth"
+
+
+def test_headers_link_to_their_sort_and_say_which_is_current(client, tenant_a_admin, people):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(INDEX, {"sort": "name"}).content.decode()
+
+    assert '<th scope="col" aria-sort="ascending"><a href="?' in page
+    assert "sort=-name" in page  # clicking Name again reverses it
+    assert "sort=p.lastname" in page
+
+
+# --- keyset pages --------------------------------------------------------------------------------
+
+
+def walk(client, params: dict, direction: str = "next") -> list[list[str]]:
+    pages, url = [], f"{INDEX}?" + "&".join(f"{k}={v}" for k, v in params.items())
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        pages.append(names_in(response))
+        match = re.search(rf'<a href="([^"]+)" rel="{direction}">', response.content.decode())
+        url = INDEX + match.group(1).replace("&amp;", "&") if match else ""
+    return pages
+
+
+@pytest.mark.parametrize("sort", ["-created", "created", "name", "-name", "p.lifecyclestage", "-p.lifecyclestage"])
+def test_next_pages_cover_every_record_once(client, tenant_a_admin, people, monkeypatch, sort):
+    client.force_login(tenant_a_admin)
+    everything = names_in(client.get(INDEX, {"sort": sort}))  # five fit on one page of 50...
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)  # ...and of 2 in these walks
+
+    forward = walk(client, {"sort": sort})
+    assert [len(page) for page in forward] == [2, 2, 1]
+    assert [name for page in forward for name in page] == everything
+
+
+def test_previous_goes_back_page_by_page(client, tenant_a_admin, people, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    client.force_login(tenant_a_admin)
+    forward = walk(client, {"sort": "name"})
+    last = client.get(INDEX, {"sort": "name"})
+    for _ in range(2):
+        link = re.search(r'<a href="([^"]+)" rel="next">', last.content.decode()).group(1).replace("&amp;", "&")
+        last = client.get(INDEX + link)
+
+    backward = [names_in(last)]
+    while match := re.search(r'<a href="([^"]+)" rel="prev">', last.content.decode()):
+        last = client.get(INDEX + match.group(1).replace("&amp;", "&"))
+        backward.append(names_in(last))
+
+    assert backward == list(reversed(forward))
+    assert 'rel="prev"' not in last.content.decode()
+
+
+def test_records_with_the_same_name_are_paged_by_id(client, tenant_a_admin, contacts_a, monkeypatch):
+    for _ in range(5):
+        services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Same"})
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    client.force_login(tenant_a_admin)
+
+    pages = walk(client, {"sort": "name"})
+
+    assert [len(page) for page in pages] == [2, 2, 1]
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJhIjoxfQ", "WyJuYW1lIiwgMSwgIngiXQ", "W10"])
+def test_a_bad_page_cursor_shows_the_first_page(client, tenant_a_admin, people, cursor):
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"after": cursor})
+
+    assert response.status_code == 200
+    assert "That page link no longer works" in response.content.decode()
+    assert len(names_in(response)) == 5
+
+
+def test_a_cursor_of_another_sort_shows_the_first_page(client, tenant_a_admin, people, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    client.force_login(tenant_a_admin)
+    link = re.search(r'href="\?([^"]+)" rel="next"', client.get(INDEX, {"sort": "name"}).content.decode()).group(1)
+    cursor = re.search(r"after=([^&]+)", link.replace("&amp;", "&")).group(1)
+
+    response = client.get(INDEX, {"sort": "-created", "after": cursor})
+
+    assert "That page link no longer works" in response.content.decode()
+
+
+def test_no_count_query_runs_for_a_page(client, tenant_a_admin, people):
+    client.force_login(tenant_a_admin)
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(INDEX)
+
+    assert not [q["sql"] for q in captured if "COUNT(" in q["sql"].upper() and "crm_record" in q["sql"]]
+
+
+@pytest.mark.parametrize("sort", ["name", "-created", "p.dealname", "-p.amount", "p.amount"])
+def test_record_page_walks_both_ways(tenant_a_admin, companies_a, sort, db):
+    # given deals with amounts, some missing, some equal
+    deals = selectors.object_type_get(actor=tenant_a_admin, name="deals")
+    for index, amount in enumerate([5, None, 7, 5, None, 12, 7]):
+        values = {"dealname": f"Deal {index % 3}"}
+        if amount is not None:
+            values["amount"] = amount
+        services.record_create(actor=tenant_a_admin, object_type=deals, values=values)
+    records = selectors.record_list(actor=tenant_a_admin, object_type=deals)
+    parsed = selectors.record_sort_parse(object_type=deals, value=sort)
+    everything = selectors.record_page(records=records, sort=parsed, size=100).records
+
+    # when
+    pages, cursor = [], ""
+    while True:
+        page = selectors.record_page(records=records, sort=parsed, after=cursor, size=3)
+        pages.append(page)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    back = [pages[-1].records]
+    cursor = pages[-1].previous_cursor
+    while cursor:
+        page = selectors.record_page(records=records, sort=parsed, before=cursor, size=3)
+        back.append(page.records)
+        cursor = page.previous_cursor
+
+    # then
+    assert [r.pk for p in pages for r in p.records] == [r.pk for r in everything]
+    assert [[r.pk for r in p] for p in reversed(back)] == [[r.pk for r in p.records] for p in pages]
+
+
+# --- filters ---------------------------------------------------------------------------------------
+
+
+def test_an_enumeration_filter_is_a_select_of_its_options(client, tenant_a_admin, people):
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"f.lifecyclestage": "lead"})
+
+    page = response.content.decode()
+    assert names_in(response) == ["Grace Hopper"]
+    assert '<select name="f.lifecyclestage" id="filter_f.lifecyclestage">' in page
+    assert '<option value="lead" selected>Lead</option>' in page
+    assert "1 active" in page
+
+
+def test_a_text_filter_matches_equal_values(client, tenant_a_admin, people):
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"f.lastname": "Knuth", "f.email": ""})
+
+    assert names_in(response) == ["Donald Knuth"]
+
+
+def test_a_bad_filter_value_is_shown_on_its_field_and_left_out(client, tenant_a_admin, people, salary):
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"f.lifecyclestage": "bogus", "f.annual_salary": "lots"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="filter_f.lifecyclestage_error"' in page
+    assert "&#x27;lots&#x27; is not a number" in page
+    assert len(names_in(response)) == 5
+
+
+def test_a_super_admin_filters_on_a_sensitive_property(client, tenant_a_admin, contacts_a, ada):
+    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo", "annual_salary": 1})
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"f.annual_salary": "91,250"})
+
+    assert names_in(response) == ["Ada"]
+    assert 'name="f.annual_salary"' in response.content.decode()
+
+
+def test_a_member_with_a_view_grant_may_filter_on_it(client, salary_viewer, ada):
+    client.force_login(salary_viewer)
+
+    response = client.get(INDEX, {"f.annual_salary": "91250"})
+
+    assert names_in(response) == ["Ada"]
+
+
+def test_a_member_without_a_grant_gets_a_message_not_a_500(client, member_a, contacts_a, ada, tenant_a_admin):
+    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
+    client.force_login(member_a)
+
+    response = client.get(INDEX, {"f.annual_salary": "91250", "f.diagnosis": "asthma"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "You may not filter on Annual salary" in page and "You may not filter on Diagnosis" in page
+    assert 'name="f.annual_salary"' not in page  # not offered
+    assert sorted(names_in(response)) == ["Ada", "Bo"]  # and not applied
+
+
+def test_unsearchable_sensitive_properties_are_not_offered_as_filters(client, tenant_a_admin, contacts_a, db):
+    services.property_definition_create(
+        actor=tenant_a_admin, object_type=contacts_a, name="nickname", label="Nickname", sensitivity="sensitive"
+    )
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"f.nickname": "x", "f.nope": "y"})
+
+    page = response.content.decode()
+    assert 'name="f.nickname"' not in page
+    assert "Nickname cannot be filtered on here" in page
+    assert "There is no property named “nope”" in page
+
+
+# --- scope -------------------------------------------------------------------------------------------
+
+
+def test_another_tenants_records_never_show(client, tenant_b_user, people):
+    client.force_login(tenant_b_user)
+
+    response = client.get(INDEX)
+
+    assert response.status_code == 200
+    assert names_in(response) == []
+
+
+def test_the_index_links_to_a_new_record(client, member_a, people):
+    client.force_login(member_a)
+
+    page = client.get(INDEX).content.decode()
+
+    assert f'href="{reverse("record_create", args=["contacts"])}">New contact</a>' in page

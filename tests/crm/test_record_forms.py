@@ -1,0 +1,334 @@
+"""Create, edit and delete forms generated from property definitions; sensitive fields via the choke point."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from accounts import services as account_services
+from audit.models import AuditEvent
+from crm import services
+from crm.forms import RecordForm
+from crm.models import Record
+from sensitive import grants
+from sensitive import selectors as sensitive_selectors
+from tests.conftest import VerifiedClient
+from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
+
+NEW = reverse("record_create", args=["contacts"])
+
+
+def edit_url(record) -> str:
+    return reverse("record_update", args=["contacts", record.pk])
+
+
+def value_of(record, name, actor):
+    return sensitive_selectors.values_read(actor=actor, records=[record], reveal=True)[record.pk][name].value
+
+
+def input_tag(page: str, name: str) -> str:
+    return re.search(rf'<(?:input|select)[^>]*name="{re.escape(name)}"[^>]*>', page).group(0)
+
+
+def field_html(page: str, name: str) -> str:
+    """The markup of one form field's wrapper: label, help, errors and input."""
+    return re.search(rf'<div class="field[^"]*">(?:(?!<div class="field).)*name="{name}".*?</div>', page, re.S).group(0)
+
+
+# --- the form itself ------------------------------------------------------------------------------
+
+
+def test_the_new_form_has_a_labelled_field_per_property_and_owner_and_team(client, tenant_a_admin, salary, diagnosis):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(NEW).content.decode()
+
+    for name in ("p__email", "p__firstname", "p__lifecyclestage", "sensitive__annual_salary", "sensitive__diagnosis"):
+        field_id = re.search(r'id="([^"]+)"', input_tag(page, name)).group(1)
+        assert f'<label for="{field_id}">' in page
+    assert "<legend>Contact information</legend>" in page and "<legend>Owner and team</legend>" in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert 'inputmode="decimal"' in input_tag(page, "sensitive__annual_salary")
+
+
+def test_owner_and_team_choices_are_the_tenants_own(client, tenant_a_admin, member_a, tenant_b_user):
+    account_services.team_create(actor=tenant_a_admin, name="Sales")
+    account_services.team_create(actor=tenant_b_user, name="Globex sales")
+    client.force_login(tenant_a_admin)
+
+    page = client.get(NEW).content.decode()
+
+    assert "max@acme.test" in page or "Max Member" in page
+    assert "bea@globex.test" not in page and "Globex sales" not in page
+    assert ">Sales</option>" in page
+
+
+def test_service_errors_land_on_their_fields(tenant_a_admin, contacts_a, salary):
+    form = RecordForm({"owner": tenant_a_admin.pk}, actor=tenant_a_admin, object_type=contacts_a)
+    assert form.is_valid()
+
+    form.add_service_errors(ValidationError({"firstname": ["Too short."], "annual_salary": ["Too high."]}))
+    form.add_service_errors(ValidationError("Something else."))
+
+    assert form.errors["p__firstname"] == ["Too short."]
+    assert form.errors["sensitive__annual_salary"] == ["Too high."]
+    assert form.non_field_errors() == ["Something else."]
+
+
+# --- creating ---------------------------------------------------------------------------------------
+
+
+def test_a_valid_form_creates_the_record_and_goes_to_its_page(client, tenant_a_admin, member_a, salary, diagnosis):
+    client.force_login(tenant_a_admin)
+
+    response = client.post(
+        NEW,
+        {
+            "p__firstname": "Grace",
+            "p__lastname": "Hopper",
+            "p__lifecyclestage": "lead",
+            "sensitive__annual_salary": "120000",
+            "sensitive__diagnosis": "asthma",
+            "owner": member_a.pk,
+        },
+    )
+
+    grace = Record.objects.get(display_name="Grace Hopper")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("record_detail", args=["contacts", grace.pk])
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Contact “Grace Hopper” created."]
+    assert grace.properties == {"firstname": "Grace", "lastname": "Hopper", "lifecyclestage": "lead"}
+    assert grace.owner == member_a
+    assert value_of(grace, "annual_salary", tenant_a_admin) == 120000
+    assert value_of(grace, "diagnosis", tenant_a_admin) == "asthma"
+
+
+def test_a_bad_number_shows_an_error_next_to_its_field_and_keeps_the_input(client, tenant_a_admin, salary):
+    client.force_login(tenant_a_admin)
+
+    response = client.post(
+        NEW, {"p__firstname": "Grace", "sensitive__annual_salary": "12O000", "owner": tenant_a_admin.pk}
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    field = field_html(page, "sensitive__annual_salary")
+    assert 'class="errorlist"' in field and "number" in field
+    assert 'value="12O000"' in field and 'aria-invalid="true"' in field
+    assert 'value="Grace"' in input_tag(page, "p__firstname")
+    assert "Please correct the error below" in page
+    assert not Record.objects.filter(display_name="Grace").exists()
+
+
+def test_a_service_validation_error_is_shown_on_its_field(client, tenant_a_admin, companies_a):
+    client.force_login(tenant_a_admin)
+
+    response = client.post(
+        reverse("record_create", args=["companies"]), {"p__domain": "example.test", "owner": tenant_a_admin.pk}
+    )
+
+    field = field_html(response.content.decode(), "p__name")
+    assert "Company name (name): a value is required." in field
+    assert 'value="example.test"' in response.content.decode()
+
+
+def test_an_owner_from_another_tenant_is_refused(client, tenant_a_admin, tenant_b_user):
+    client.force_login(tenant_a_admin)
+
+    response = client.post(NEW, {"p__firstname": "Grace", "owner": tenant_b_user.pk})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in field_html(response.content.decode(), "owner")
+    assert not Record.objects.exists()
+
+
+def test_posting_without_a_csrf_token_is_refused(tenant_a_admin):
+    client = VerifiedClient(enforce_csrf_checks=True)
+    client.force_login(tenant_a_admin)
+
+    response = client.post(NEW, {"p__firstname": "Grace", "owner": tenant_a_admin.pk})
+
+    assert response.status_code == 403
+    assert not Record.objects.exists()
+
+
+# --- editing ----------------------------------------------------------------------------------------
+
+
+def test_the_edit_form_shows_values_but_masks_highly_sensitive_ones(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(edit_url(ada)).content.decode()
+
+    assert 'value="Ada"' in input_tag(page, "p__firstname")
+    assert 'value="91250"' in input_tag(page, "sensitive__annual_salary")
+    assert "leave empty to keep the current value" in field_html(page, "sensitive__diagnosis")
+    assert not re.search(r'value="[^"]+" selected', field_html(page, "sensitive__diagnosis"))
+    assert f'href="{reverse("record_delete", args=["contacts", ada.pk])}"' in page
+
+
+def test_saving_with_a_masked_field_left_empty_keeps_its_value(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+    writes = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_WRITE)
+    writes_before = writes.count()
+
+    response = client.post(
+        edit_url(ada),
+        {
+            "p__firstname": "Augusta",
+            "sensitive__annual_salary": "91250",
+            "sensitive__diagnosis": "",
+            "owner": ada.owner_id,
+        },
+    )
+
+    assert response.status_code == 302
+    ada.refresh_from_db()
+    assert ada.properties["firstname"] == "Augusta"
+    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
+    assert value_of(ada, "annual_salary", tenant_a_admin) == 91250
+    assert writes.count() == writes_before  # unchanged sensitive values are not written again
+
+
+def test_an_edit_changes_sensitive_values_through_the_choke_point(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    client.post(
+        edit_url(ada),
+        {
+            "p__firstname": "Ada",
+            "sensitive__annual_salary": "",
+            "sensitive__diagnosis": "diabetes",
+            "owner": ada.owner_id,
+        },
+    )
+
+    assert value_of(ada, "annual_salary", tenant_a_admin) is None
+    assert value_of(ada, "diagnosis", tenant_a_admin) == "diabetes"
+    ada.refresh_from_db()
+    assert "annual_salary" not in ada.properties and "diagnosis" not in ada.properties
+
+
+def test_clearing_a_plain_value_removes_it(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    client.post(edit_url(ada), {"p__firstname": "", "p__email": "ada@example.test", "owner": ada.owner_id})
+
+    ada.refresh_from_db()
+    assert ada.properties == {"email": "ada@example.test"}
+
+
+def test_a_member_without_grants_sees_sensitive_fields_read_only_and_masked(client, member_a, ada):
+    client.force_login(member_a)
+
+    page = client.get(edit_url(ada)).content.decode()
+
+    for name in ("sensitive__annual_salary", "sensitive__diagnosis"):
+        tag = input_tag(page, name)
+        assert "disabled" in tag and 'value="Restricted"' in tag
+    assert "you may not edit it; ask" in field_html(page, "sensitive__annual_salary")
+    assert "91250" not in page and "asthma" not in page.lower().replace('value="asthma"', "")
+
+
+def test_a_member_cannot_overwrite_what_they_may_not_edit(client, member_a, ada, tenant_a_admin):
+    client.force_login(member_a)
+
+    response = client.post(
+        edit_url(ada),
+        {"p__firstname": "Ada", "p__lastname": "Lovelace", "sensitive__annual_salary": "1", "owner": ada.owner_id},
+    )
+
+    assert response.status_code == 302
+    assert value_of(ada, "annual_salary", tenant_a_admin) == 91250
+    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
+    ada.refresh_from_db()
+    assert ada.display_name == "Ada Lovelace"
+
+
+def test_a_member_with_a_view_grant_sees_the_value_read_only(client, tenant_a_admin, member_a, ada, salary):
+    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=member_a, level="view")
+    client.force_login(member_a)
+
+    page = client.get(edit_url(ada)).content.decode()
+
+    tag = input_tag(page, "sensitive__annual_salary")
+    assert "disabled" in tag and 'value="91250"' in tag
+
+
+def test_a_member_with_an_edit_grant_edits_the_value(client, tenant_a_admin, member_a, ada, salary):
+    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=member_a, level="edit")
+    client.force_login(member_a)
+
+    client.post(edit_url(ada), {"p__firstname": "Ada", "sensitive__annual_salary": "95000", "owner": ada.owner_id})
+
+    assert value_of(ada, "annual_salary", tenant_a_admin) == 95000
+
+
+# --- deleting -----------------------------------------------------------------------------------------
+
+
+def test_delete_asks_for_confirmation_first(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(reverse("record_delete", args=["contacts", ada.pk])).content.decode()
+
+    assert "Delete Ada?" in page
+    assert '<form method="post"' in page and 'name="csrfmiddlewaretoken"' in page
+    assert Record.objects.filter(pk=ada.pk).exists()
+
+
+def test_delete_removes_the_record_and_goes_to_the_index(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    response = client.post(reverse("record_delete", args=["contacts", ada.pk]))
+
+    assert response["Location"] == reverse("record_index", args=["contacts"])
+    assert not Record.objects.filter(pk=ada.pk).exists()
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.RECORD_DELETED, record_ids=[str(ada.pk)]).exists()
+
+
+# --- not found ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("_case", ["other_tenant", "unknown_id", "malformed_id", "wrong_type"])
+@pytest.mark.parametrize("action", ["record_update", "record_delete"])
+def test_other_tenants_and_unknown_ids_are_a_404(client, ada, tenant_b_user, member_a, _case, action):
+    user, type_name, record_id = {
+        "other_tenant": (tenant_b_user, "contacts", ada.pk),
+        "unknown_id": (member_a, "contacts", "00000000-0000-0000-0000-000000000000"),
+        "malformed_id": (member_a, "contacts", "nope"),
+        "wrong_type": (member_a, "companies", ada.pk),
+    }[_case]
+    client.force_login(user)
+
+    assert client.get(reverse(action, args=[type_name, record_id])).status_code == 404
+    assert client.post(reverse(action, args=[type_name, record_id]), {"p__firstname": "X"}).status_code == 404
+    assert Record.objects.filter(pk=ada.pk, properties__firstname="Ada").exists()
+
+
+def test_an_unknown_object_type_is_a_404(client, member_a):
+    client.force_login(member_a)
+
+    assert client.get(reverse("record_create", args=["spaceships"])).status_code == 404
+
+
+def test_the_record_page_links_to_edit(client, member_a, ada):
+    client.force_login(member_a)
+
+    page = client.get(reverse("record_detail", args=["contacts", ada.pk])).content.decode()
+
+    assert f'href="{edit_url(ada)}">Edit' in page
+
+
+def test_a_new_owner_out_of_the_actors_scope_leads_to_the_index(client, tenant_a_admin, member_a, ada, contacts_a):
+    services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
+    services.record_update(actor=tenant_a_admin, record=ada, values={}, owner=member_a)
+    client.force_login(member_a)
+
+    response = client.post(edit_url(ada), {"p__firstname": "Ada", "owner": tenant_a_admin.pk})
+
+    assert response["Location"] == reverse("record_index", args=["contacts"])
