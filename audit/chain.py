@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from audit.models import AuditChainHead, AuditEvent
+from audit.models import AuditChainHead, AuditEvent, AuditEventRecord
 
 HASHED_FIELDS = (
     "chain", "seq", "prev_hash", "tenant_id", "actor_id", "actor_email", "kind", "surface", "ip_address",
@@ -35,22 +35,54 @@ class Break:
 
 
 def verify(chain: str, events: Iterable[AuditEvent] | None = None) -> tuple[int, Break | None]:
-    """Walk one chain in order; return how many events were checked and the first broken link."""
+    """Walk one chain in order; return how many events were checked and the first broken link.
+
+    Also checks the per-record index rows (AuditEventRecord) against each event's hashed record ids,
+    so that removing an index row to hide an access from "who accessed this record" is found too.
+    """
     head = AuditChainHead.objects.filter(chain=chain).first()
     if head is None:
         return 0, None
     expected_prev, expected_seq = head.archived_hash, head.archived_seq + 1
-    events = events if events is not None else AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(2_000)
+    events = events if events is not None else AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(BATCH)
     checked = 0
-    for event in events:
-        if event.seq != expected_seq:
-            return checked, Break(expected_seq, event.id, f"event {expected_seq} is missing (next found: {event.seq})")
-        if event.prev_hash != expected_prev:
-            return checked, Break(event.seq, event.id, "it does not link to the event before it (removed or reordered)")
-        if digest(event) != event.hash:
-            return checked, Break(event.seq, event.id, "its content does not match its hash (modified)")
-        expected_prev, expected_seq = event.hash, event.seq + 1
-        checked += 1
+    for batch in _batches(events, BATCH):
+        links = _links_of(batch)
+        for event in batch:
+            if event.seq != expected_seq:
+                return checked, Break(expected_seq, event.id, f"event {expected_seq} is missing (next: {event.seq})")
+            if event.prev_hash != expected_prev:
+                return checked, Break(
+                    event.seq, event.id, "it does not link to the event before it (removed or reordered)"
+                )
+            if digest(event) != event.hash:
+                return checked, Break(event.seq, event.id, "its content does not match its hash (modified)")
+            if links.get(event.id, set()) != set(event.record_ids):
+                return checked, Break(event.seq, event.id, "its record index rows were changed or removed")
+            expected_prev, expected_seq = event.hash, event.seq + 1
+            checked += 1
     if expected_seq - 1 != head.seq or expected_prev != head.hash:
         return checked, Break(expected_seq, None, f"the chain ends at {expected_seq - 1} but its head says {head.seq}")
     return checked, None
+
+
+BATCH = 2_000
+
+
+def _batches(items: Iterable, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _links_of(events: list[AuditEvent]) -> dict[int, set[str]]:
+    links: dict[int, set[str]] = {}
+    ids = [event.id for event in events if event.record_ids]
+    for event_id, record_id in AuditEventRecord.objects.filter(event_id__in=ids).values_list("event_id", "record_id"):
+        links.setdefault(event_id, set()).add(str(record_id))
+    return links

@@ -130,6 +130,8 @@ class AuditEventRecord(models.Model):
     event = models.ForeignKey(AuditEvent, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     record_id = models.UUIDField()
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["record_id", "-event"], name="audit_record_event_idx")]
 

@@ -66,3 +66,8 @@ def _locked_head(key: str) -> AuditChainHead:
     except IntegrityError:
         pass  # another process made it first
     return AuditChainHead.objects.select_for_update().get(chain=key)
+
+
+def events_export_record(*, actor, filters: dict) -> AuditEvent:
+    """An export of audit events is itself an event; the export holds what came before it."""
+    return event_record(kind=AuditEvent.Kind.AUDIT_EXPORTED, actor=actor, details={"filters": filters})

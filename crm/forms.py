@@ -94,6 +94,11 @@ def _initial(definition: PropertyDefinition, value: Any) -> Any:
     return value
 
 
+def _person(user: User) -> str:
+    name = user.get_full_name()
+    return name if name == user.email else f"{name} ({user.email})"
+
+
 def _same(definition: PropertyDefinition, stored: Any, new: Any) -> bool:
     try:
         return clean_value(definition, new) == stored
@@ -124,6 +129,7 @@ class RecordForm(forms.Form):
                 actor=actor, records=[record], names=sensitive_names, purpose="edit form"
             ).get(record.pk, {})
         self.fields["owner"].queryset = User.objects.filter(tenant_id=actor.tenant_id, is_active=True)
+        self.fields["owner"].label_from_instance = _person
         self.fields["team"].queryset = Team.objects.for_tenant(actor.tenant_id)
         self.fields["owner"].initial = record.owner_id if record is not None else actor.pk
         self.fields["team"].initial = record.team_id if record is not None else None
@@ -287,29 +293,17 @@ class RecordFilterForm(forms.Form):
         return [(self[key], self.definitions[key.removeprefix(FILTER_PREFIX)]) for key in self.fields]
 
 
-class ColumnsForm(forms.Form):
-    """The index's columns as checkboxes, and its sort; submitted together with search and filters."""
-
-    columns = forms.MultipleChoiceField(
-        label="Columns", required=False, widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"})
-    )
-    sort = forms.ChoiceField(label="Sort by", required=False)
-
-    def __init__(self, *, definitions: list[PropertyDefinition], chosen: list[str], sort: str) -> None:
-        super().__init__(initial={"columns": chosen, "sort": sort}, auto_id="view_%s")
-        self.fields["columns"].choices = [
-            (d.name, f"{d.label} ({d.get_sensitivity_display().lower()})" if d.is_sensitive else d.label)
-            for d in definitions
-        ]
-        choices = [
-            ("-created", "Newest first"),
-            ("created", "Oldest first"),
-            ("-updated", "Recently updated first"),
-            ("updated", "Least recently updated first"),
-            ("name", "Name, A to Z"),
-            ("-name", "Name, Z to A"),
-        ]
-        for d in definitions:
-            if not d.is_sensitive and d.data_type != T.FILE:
-                choices += [(f"p.{d.name}", f"{d.label}, ascending"), (f"-p.{d.name}", f"{d.label}, descending")]
-        self.fields["sort"].choices = choices
+def sort_choices(definitions: list[PropertyDefinition]) -> list[tuple[str, str]]:
+    """The sorts an index offers: dates, name, and each non-sensitive property both ways."""
+    choices = [
+        ("-created", "Newest first"),
+        ("created", "Oldest first"),
+        ("-updated", "Recently updated first"),
+        ("updated", "Least recently updated first"),
+        ("name", "Name, A to Z"),
+        ("-name", "Name, Z to A"),
+    ]
+    for d in definitions:
+        if not d.is_sensitive and d.data_type != T.FILE:
+            choices += [(f"p.{d.name}", f"{d.label}, ascending"), (f"-p.{d.name}", f"{d.label}, descending")]
+    return choices

@@ -117,6 +117,8 @@ class OptionsField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 5})
 
     def to_python(self, value) -> list[dict[str, str]]:
+        if isinstance(value, list):  # a disabled field cleans its initial value, already a list
+            return value
         options = []
         for line in (super().to_python(value) or "").splitlines():
             if line.strip():

@@ -8,7 +8,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import security, services as account_services
+from accounts import security
+from accounts import services as account_services
 from accounts.models import User
 from accounts.sudo import CONFIRMED_AT
 from crm import selectors

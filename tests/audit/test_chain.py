@@ -112,3 +112,12 @@ def test_recent_events_are_kept(history, tenant_a, tmp_path, settings):
 def test_verify_names_an_unknown_tenant(db):
     with pytest.raises(CommandError, match="No tenant named"):
         call_command("audit_verify", "--tenant", "Nobody")
+
+
+def test_a_removed_record_index_row_is_found(history):
+    victim = history[1]
+    _sql("DELETE FROM audit_auditeventrecord WHERE event_id = %s", [victim.pk])
+
+    _, fault = chain.verify(victim.chain)
+
+    assert fault.seq == victim.seq and "record index" in fault.reason

@@ -69,36 +69,3 @@ def test_a_bad_number_is_shown_next_to_its_field_then_fixed_and_saved(page, live
     page.goto(f"{live_server.url}/o/contacts/?columns=firstname,lastname,salary,lifecyclestage")
     page.screenshot(path=ARTIFACTS / "record_index_390.png", full_page=True)
 
-
-def test_zz_shots(page, live_server, sign_in, admin):  # TEMPORARY
-    from crm.models import Record as R
-    from sensitive import grants as g
-
-    contacts = selectors.object_type_get(actor=admin, name="contacts")
-    dx = services.property_definition_create(
-        actor=admin, object_type=contacts, name="diagnosis", label="Diagnosis", data_type="enumeration",
-        sensitivity="highly_sensitive", searchable=True, group="Sensitive information",
-        options=[{"value": "asthma", "label": "Asthma"}, {"value": "diabetes", "label": "Diabetes"}],
-    )
-    for i in range(60):
-        services.record_create(actor=admin, object_type=contacts, values={"firstname": f"P{i:02d}", "lastname": "Person", "salary": 1000 * i, "diagnosis": "asthma", "lifecyclestage": "lead"})
-    member = account_services.user_create(actor=admin, email="max@acme.test", password=PASSWORD, first_name="Max")
-    g.property_grant(actor=admin, definition=dx, grantee=member, level="view")
-    alan = R.objects.get(display_name="Alan Turing")
-    sign_in("ada@acme.test", PASSWORD)
-    page.goto(f"{live_server.url}/o/contacts/?columns=firstname,lastname,salary,diagnosis,lifecyclestage&f.lifecyclestage=lead")
-    page.get_by_text("Columns and sort").click()
-    page.screenshot(path=ARTIFACTS / "shot_index_open.png", full_page=True)
-    page.get_by_role("link", name="Next").click()
-    page.screenshot(path=ARTIFACTS / "shot_index_p2.png", full_page=True)
-    page.goto(f"{live_server.url}/o/contacts/{alan.pk}/")
-    page.screenshot(path=ARTIFACTS / "shot_detail.png", full_page=True)
-    page.goto(f"{live_server.url}/o/contacts/{alan.pk}/delete/")
-    page.screenshot(path=ARTIFACTS / "shot_delete.png", full_page=True)
-    page.context.clear_cookies()
-    sign_in("max@acme.test", PASSWORD)
-    page.goto(f"{live_server.url}/o/contacts/{alan.pk}/edit/")
-    page.screenshot(path=ARTIFACTS / "shot_edit_member.png", full_page=True)
-    page.goto(f"{live_server.url}/o/contacts/?columns=firstname,salary,diagnosis&f.salary=5")
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.screenshot(path=ARTIFACTS / "shot_index_member_390.png", full_page=True)

@@ -1,0 +1,81 @@
+"""What the benchmarks share: a throwaway database and master key, timing helpers.
+
+Call `prepare(NAME)` before importing anything of Django: the settings read the environment at import.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+KEY_DIR = tempfile.mkdtemp(prefix="bench-keys-")
+PASSWORD = "a-long-bench-password-1"  # noqa: S105 -- a throwaway user in a throwaway database
+
+
+def prepare(name: str) -> None:
+    """A master key of the run's own, no key propagation wait, and Django set up."""
+    atexit.register(lambda: shutil.rmtree(KEY_DIR, ignore_errors=True))
+    os.environ["SENSITIVE_MASTER_KEY_URI"] = f"file://{KEY_DIR}/master.json"
+    os.environ["SENSITIVE_KEY_PROPAGATION_SECONDS"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.base")
+    os.environ["BENCH_NAME"] = name
+    import django
+
+    django.setup()
+
+
+def database_create() -> str:
+    """A fresh database beside the configured one ("bench_<name>" on PostgreSQL, a temporary file on SQLite)."""
+    from django.db import connection
+
+    name = os.environ["BENCH_NAME"]
+    if connection.vendor == "postgresql":
+        connection.settings_dict["TEST"]["NAME"] = f"bench_{name}"
+    else:
+        connection.settings_dict["TEST"]["NAME"] = os.path.join(KEY_DIR, f"bench_{name}.sqlite3")
+    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
+
+
+def database_analyze() -> None:
+    """Fresh planner statistics after bulk loads, as a settled database has."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def database_destroy(name: str) -> None:
+    from django.db import connection
+
+    connection.creation.destroy_test_db(name, verbosity=0)
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def median_ms(function: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def alternate(paths: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
+    """Median milliseconds of each path, run in turns so that machine noise falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(repeat):
+        for name, function in paths.items():
+            started = time.perf_counter()
+            function()
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
