@@ -127,7 +127,7 @@ class AuditEventRecord(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    event = models.ForeignKey(AuditEvent, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    event = models.ForeignKey(AuditEvent, on_delete=models.DO_NOTHING, related_name="record_links", db_constraint=False)
     record_id = models.UUIDField()
 
     objects = AuditQuerySet.as_manager()

@@ -37,7 +37,7 @@ def event_list(
         events = events.filter(actor_id=actor_id)
     if record_id:
         # Through the (record_id, -event) index rather than a scan of the record_ids JSON.
-        events = events.filter(pk__in=AuditEventRecord.objects.filter(record_id=record_id).values("event_id"))
+        events = events.filter(record_links__record_id=record_id)
     if property_name:
         # JSON containment (`__contains`) is not supported on SQLite; the quoted name, matched against the
         # JSON text, is portable and exact because property names are [a-z0-9_] and stored as JSON strings.

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit import chain, context
 from audit.models import AuditChainHead, AuditEvent, AuditEventRecord, chain_key
-
-LINK_BATCH = 5_000
+from core.db import rows_insert
 
 
 @transaction.atomic
@@ -50,10 +49,22 @@ def event_record(
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     if ids:
-        AuditEventRecord.objects.bulk_create(
-            [AuditEventRecord(event_id=event.pk, record_id=record_id) for record_id in ids], batch_size=LINK_BATCH
-        )
+        _links_insert(event.pk, ids)
     return event
+
+
+def _links_insert(event_id: int, record_ids: list[str]) -> None:
+    """Plain inserts rather than bulk_create: a bulk read of 10,000 records links 10,000 rows per event."""
+    table = AuditEventRecord._meta.db_table
+    if connection.vendor == "postgresql":
+        # One statement, the ids as one array parameter: no per-row round trips or placeholders.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (event_id, record_id) SELECT %s, unnest(%s::uuid[])",
+                [event_id, record_ids],
+            )
+        return
+    rows_insert(table, ["event_id", "record_id"], [(event_id, record_id.replace("-", "")) for record_id in record_ids])
 
 
 def _locked_head(key: str) -> AuditChainHead:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Team, User
@@ -128,7 +129,11 @@ class RecordForm(forms.Form):
             self.readings = sensitive_selectors.values_read(
                 actor=actor, records=[record], names=sensitive_names, purpose="edit form"
             ).get(record.pk, {})
-        self.fields["owner"].queryset = User.objects.filter(tenant_id=actor.tenant_id, is_active=True)
+        # The current owner stays a choice even when deactivated: saving must not quietly reassign the record.
+        current_owner = Q(pk=record.owner_id) if record is not None and record.owner_id else Q(pk__in=[])
+        self.fields["owner"].queryset = User.objects.filter(
+            Q(is_active=True) | current_owner, tenant_id=actor.tenant_id
+        )
         self.fields["owner"].label_from_instance = _person
         self.fields["team"].queryset = Team.objects.for_tenant(actor.tenant_id)
         self.fields["owner"].initial = record.owner_id if record is not None else actor.pk

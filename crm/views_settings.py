@@ -283,20 +283,22 @@ def _records_with_value(definition: PropertyDefinition) -> int:
     )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _count(count: int, singular: str, plural: str) -> str:
+    return f"{count} {singular if count == 1 else plural}"
 
 
 def sensitivity_consequences(definition: PropertyDefinition, to: str, values: int, people: int) -> list[str]:
     """What a change of sensitivity does, spelt out for the super admin before they confirm it."""
     before, label = definition.sensitivity, Sensitivity(to).label
-    existing = _plural(values, "existing value")
+    existing = _count(values, "existing value", "existing values")
+    who = _count(people, "person who may see them", "people who may see them")
+    stay = "stays" if values == 1 else "stay"
     if to == Sensitivity.NONE:
         return [
             f"Lowering to {label} will store {existing} in plain text and every user who can see these records "
             "will see them.",
-            "Grants on this property stop mattering, reads of it are no longer logged as sensitive, "
-            "and the values move out of encryption in a background job.",
+            "The values move out of encryption in a background job, and reading them is no longer logged. "
+            "Its grants are kept, and apply again if it is made sensitive again.",
         ]
     if before == Sensitivity.NONE:
         lines = [
@@ -310,13 +312,10 @@ def sensitivity_consequences(definition: PropertyDefinition, to: str, values: in
         return lines
     if to == Sensitivity.HIGHLY_SENSITIVE:
         return [
-            f"The {existing} stay encrypted. The {_plural(people, 'person')} who may see them will see them masked "
-            "until they reveal one, and every reveal is logged."
+            f"Its {existing} {stay} encrypted. The {who} will see them masked until they reveal one, "
+            "and every reveal is logged."
         ]
-    return [
-        f"The {existing} stay encrypted, but the {_plural(people, 'person')} who may see them will see them "
-        "straight away, without revealing them first."
-    ]
+    return [f"Its {existing} {stay} encrypted, but the {who} will see them straight away, without revealing them."]
 
 
 @super_admin_required

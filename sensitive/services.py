@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.security import check_mfa_before_sensitive
 from audit import services as audit_services
 from audit.models import AuditEvent
+from core.db import rows_insert
 from crm.models import PropertyDefinition, Record
 from crm.validation import clean_values
 from sensitive import crypto, keys
@@ -103,7 +104,7 @@ def values_write(*, actor, record: Record, values: Mapping[str, Any]) -> None:
 def values_write_bulk(*, actor, rows: Sequence[tuple[Record, Mapping[str, Any]]]) -> int:
     """Sensitive values of new records, already validated, in bulk inserts; one audit event.
 
-    Rows go in through executemany rather than the ORM's bulk_create, whose per-field work was
+    Rows go in as plain inserts rather than through the ORM's bulk_create, whose per-field work was
     most of the time of a 100,000-contact import.
     """
     if not rows:
@@ -135,6 +136,9 @@ def values_write_bulk(*, actor, rows: Sequence[tuple[Record, Mapping[str, Any]]]
     return written
 
 
+COLUMNS = ["tenant_id", "record_id", "property_id", "ciphertext", "key_id", "blind_index", "updated_at"]
+
+
 class _RawInsert:
     """Buffered executemany inserts of new SensitiveValue rows."""
 
@@ -145,11 +149,6 @@ class _RawInsert:
         native_uuid = connection.features.has_native_uuid_field
         self.as_uuid = (lambda u: u) if native_uuid else (lambda u: u.hex)
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
-        table = SensitiveValue._meta.db_table
-        self.sql = (
-            f"INSERT INTO {table} (tenant_id, record_id, property_id, ciphertext, key_id, blind_index, updated_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, %s, %s)"
-        )
 
     def add(self, tenant_keys, record: Record, definition: PropertyDefinition, value: Any) -> None:
         ad = crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id)
@@ -171,8 +170,7 @@ class _RawInsert:
 
     def flush(self) -> int:
         if self.rows:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.rows)
+            rows_insert(SensitiveValue._meta.db_table, COLUMNS, self.rows)
             self.written += len(self.rows)
             self.rows = []
         return self.written

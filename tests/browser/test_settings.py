@@ -79,6 +79,8 @@ def test_a_super_admin_creates_a_sensitive_property_and_grants_a_team(page, live
     blood_type = PropertyDefinition.objects.get(object_type=contacts, name="blood_type")
     assert blood_type.sensitivity == "sensitive"
     assert SensitiveValue.objects.filter(property=blood_type).count() == 1
+    assert page.get_by_role("row", name="Blood type").locator(".icon-lock").is_visible()
+    _screenshots(page, "properties_sensitive")
 
     # when: the Sales team may view it
     page.get_by_role("link", name="1 person can see Blood type").click()

@@ -388,13 +388,33 @@ def test_lowering_to_not_sensitive_spells_out_plain_text(admin_client, ada, sala
     assert not SensitiveValue.objects.filter(property=salary).exists()
 
 
+@pytest.mark.parametrize(
+    ("_case", "to", "expected"),
+    [
+        ("masked", "highly_sensitive", "Its 1 existing value stays encrypted. The 2 people who may see them will see"),
+        ("unmasked", "sensitive", "Its 1 existing value stays encrypted, but the 2 people who may see them will see"),
+    ],
+)
+def test_moving_between_sensitive_levels_says_who_is_affected(
+    admin_client, ada, salary, diagnosis, member_a, tenant_a_admin, _case, to, expected
+):
+    definition = {"masked": salary, "unmasked": diagnosis}[_case]
+    grants.property_grant(actor=tenant_a_admin, definition=definition, grantee=member_a, level="view")
+
+    page = _page(
+        admin_client.get(reverse("settings_property_sensitivity", args=["contacts", definition.name]), {"to": to})
+    )
+
+    assert expected in page
+
+
 def test_choosing_the_current_level_is_an_error(admin_client, salary):
     response = admin_client.get(
         reverse("settings_property_sensitivity", args=["contacts", "annual_salary"]), {"to": "sensitive"}
     )
 
     assert "already Sensitive" in " ".join(_errors(response, "choice_form")["to"])
-    assert "form" not in response.context or response.context.get("form") is None
+    assert "Change to Sensitive" not in _page(response)
 
 
 def test_values_being_moved_are_shown_and_block_another_change(admin_client, salary):
