@@ -12,11 +12,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, FloatField, Q, QuerySet, TextField
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import Cast
 
 from accounts.models import User
-from crm.models import Association, ObjectType, PropertyDefinition, Record
+from crm.models import Association, ObjectType, PropertyDefinition, Record, internal_name_validator
 from crm.validation import clean_value
 from crm.visibility import Visibility
 from sensitive import selectors as sensitive_selectors
@@ -77,7 +77,11 @@ def record_list(
                 matching = sensitive_selectors.record_ids_matching(actor=actor, definition=definition, value=value)
                 records = records.filter(pk__in=matching)
             else:
-                records = records.filter(**{f"properties__{name}": clean_value(definition, value)})
+                # KeyTransform, not "properties__<name>": a property may be named like a lookup ("contains").
+                alias = f"_filter_{name}"
+                records = records.alias(**{alias: KeyTransform(name, "properties")}).filter(
+                    **{alias: clean_value(definition, value)}
+                )
     return records
 
 
@@ -176,8 +180,8 @@ def record_sort_parse(*, object_type: ObjectType, value: str) -> RecordSort:
     key = value.removeprefix("-")
     if key in RECORD_SORT_FIELDS:
         return RecordSort(key=key, descending=descending)
-    if key.startswith(PROPERTY_SORT_PREFIX):
-        name = key.removeprefix(PROPERTY_SORT_PREFIX)
+    name = key.removeprefix(PROPERTY_SORT_PREFIX)
+    if key.startswith(PROPERTY_SORT_PREFIX) and internal_name_validator.regex.fullmatch(name):
         definition = property_definitions(object_type=object_type).filter(name=name).first()
         if definition is not None and not definition.is_sensitive:
             return RecordSort(key=key, descending=descending, definition=definition)
@@ -222,7 +226,9 @@ def _cursor_decode(sort: RecordSort, cursor: str) -> tuple[Any, uuid.UUID]:
             value = None if value is None else float(value)
         elif value is not None and not isinstance(value, str):
             raise ValueError("a value that is not text")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("a NUL character, which PostgreSQL text cannot hold")
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidRecordCursor("This page link is not valid (any more).") from exc
     return value, record_uuid
 

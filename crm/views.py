@@ -158,7 +158,7 @@ def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
     object_type = _object_type_or_404(request, type_name)
     definitions = list(selectors.property_definitions(object_type=object_type))
     notices: list[str] = []
-    query = request.GET.get("q", "")[:200]
+    query = request.GET.get("q", "")[:200].replace("\x00", "")  # PostgreSQL text cannot hold NUL
     columns = _index_columns(request, object_type, definitions, notices)
     sort = _index_sort(request, object_type, notices)
     filter_form = RecordFilterForm(request.GET, actor=request.user, definitions=definitions)

@@ -33,13 +33,18 @@ def associated_data(tenant_id: uuid.UUID, object_type_id: uuid.UUID, record_id: 
     return AD_PREFIX + tenant_id.bytes + object_type_id.bytes + record_id.bytes + property_id.bytes
 
 
+def associated_data_prefix(tenant_id: uuid.UUID, object_type_id: uuid.UUID) -> bytes:
+    """The part of the associated data a bulk read shares across values; add record and property bytes."""
+    return AD_PREFIX + tenant_id.bytes + object_type_id.bytes
+
+
 def encode(value: Any) -> bytes:
     data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
     return data + b" " * (-len(data) % PAD)
 
 
 def decode(data: bytes) -> Any:
-    return json.loads(data)
+    return json.loads(data.decode())
 
 
 def key_id_of(ciphertext: bytes) -> int:

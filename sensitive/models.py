@@ -39,9 +39,11 @@ class SensitiveValue(models.Model):
     prefix, kept in a column so a rotation finds the values still on an old key with an index.
     """
 
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
-    record = models.ForeignKey("crm.Record", on_delete=models.CASCADE, related_name="sensitive_values")
-    property = models.ForeignKey("crm.PropertyDefinition", on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes: the composite ones below lead with each of these columns, and every
+    # extra index is paid on each insert and each re-encryption.
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    record = models.ForeignKey("crm.Record", on_delete=models.CASCADE, related_name="sensitive_values", db_index=False)
+    property = models.ForeignKey("crm.PropertyDefinition", on_delete=models.CASCADE, related_name="+", db_index=False)
     ciphertext = models.BinaryField()
     key_id = models.BigIntegerField()
     # Truncated keyed HMAC of the normalised value, for equality filters (searchable properties only).

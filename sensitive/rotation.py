@@ -159,18 +159,28 @@ def _reencrypt(tenant, *, batch_size: int, max_batches: int | None, progress: Pr
 def _update_ciphertexts(updates: list[tuple[int, bytes, int, bytes]]) -> None:
     """One UPDATE per chunk; a row changed since it was read (its ciphertext differs) is left alone."""
     table = SensitiveValue._meta.db_table
-    postgres = connection.vendor == "postgresql"
-    row_sql = "(%s::bigint, %s::bytea, %s::bigint, %s::bytea)" if postgres else "(%s, %s, %s, %s)"
+    if not updates:
+        return
+    if connection.vendor == "postgresql":
+        # The batch as four array parameters: one short statement, nothing to re-parse per chunk.
+        ids, new, key_ids, old = (list(column) for column in zip(*updates, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS t SET ciphertext = v.ct, key_id = v.kid "  # noqa: S608 -- placeholders only
+                "FROM unnest(%s::bigint[], %s::bytea[], %s::bigint[], %s::bytea[]) AS v(id, ct, kid, old) "
+                "WHERE t.id = v.id AND t.ciphertext = v.old",
+                [ids, new, key_ids, old],
+            )
+        return
     for start in range(0, len(updates), SQL_CHUNK):
         chunk = updates[start : start + SQL_CHUNK]
-        values_sql = ", ".join([row_sql] * len(chunk))
-        params = [item for row in chunk for item in row]
+        values_sql = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"WITH v(id, ct, kid, old) AS (VALUES {values_sql}) "  # noqa: S608 -- placeholders only
                 f"UPDATE {table} SET ciphertext = v.ct, key_id = v.kid FROM v "
                 f"WHERE {table}.id = v.id AND {table}.ciphertext = v.old",
-                params,
+                [item for row in chunk for item in row],
             )
 
 

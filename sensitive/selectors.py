@@ -11,6 +11,7 @@ from typing import Any
 import tink
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models.fields.json import KeyTransform
 from django.views.decorators.debug import sensitive_variables
 
 from audit import services as audit_services
@@ -63,18 +64,20 @@ def values_read(
     for definition in sensitive_definitions(object_type_ids={r.object_type_id for r in records}, names=names):
         by_type[definition.object_type_id].append(definition)
 
-    readings: Readings = {}
+    # What each property shows before decryption, decided once per property rather than per value.
+    start_as: dict[Any, Reading] = {}
     to_decrypt: dict[Any, PropertyDefinition] = {}
-    for record in records:
-        row = readings[record.pk] = {}
-        for definition in by_type[record.object_type_id]:
-            if not access.can_view(definition):
-                row[definition.name] = Reading(State.RESTRICTED, hint=access.who_to_ask(definition))
-            elif definition.is_highly_sensitive and not reveal:
-                row[definition.name] = MASKED
-            else:
-                row[definition.name] = EMPTY
-                to_decrypt[definition.id] = definition
+    for definition in (d for definitions in by_type.values() for d in definitions):
+        if not access.can_view(definition):
+            start_as[definition.id] = Reading(State.RESTRICTED, hint=access.who_to_ask(definition))
+        elif definition.is_highly_sensitive and not reveal:
+            start_as[definition.id] = MASKED
+        else:
+            start_as[definition.id] = EMPTY
+            to_decrypt[definition.id] = definition
+    readings: Readings = {
+        record.pk: {d.name: start_as[d.id] for d in by_type[record.object_type_id]} for record in records
+    }
     if to_decrypt:
         _decrypt_into(readings, records, to_decrypt, state)
         kind = AuditEvent.Kind.SENSITIVE_REVEAL if reveal else AuditEvent.Kind.SENSITIVE_READ
@@ -103,10 +106,12 @@ def _decrypt_into(
         logger.error("Sensitive values of tenant %s cannot be read: %s", tenant_id, exc.message)
         _fill(readings, definitions, UNREADABLE)
         return
+    prefixes = {
+        type_id: crypto.associated_data_prefix(tenant_id, type_id) for type_id in {r.object_type_id for r in records}
+    }
     for record_id, property_id, ciphertext in _ciphertexts(list(records_by_id), list(definitions)):
         definition = definitions[property_id]
-        record = records_by_id[record_id]
-        ad = crypto.associated_data(tenant_id, record.object_type_id, record_id, property_id)
+        ad = prefixes[records_by_id[record_id].object_type_id] + record_id.bytes + property_id.bytes
         try:
             value = crypto.decrypt(tenant_keys, ciphertext, ad)
         except (tink.TinkError, ValueError):
@@ -193,7 +198,8 @@ def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any) ->
             logger.error("Sensitive value %s of record %s cannot be decrypted.", definition.name, record_id)
     if definition.values_moving:
         pending = Record.objects.filter(object_type_id=definition.object_type_id, tenant_id=definition.tenant_id)
-        matches += pending.filter(**{f"properties__{definition.name}": wanted}).values_list("pk", flat=True)
+        pending = pending.alias(_pending=KeyTransform(definition.name, "properties")).filter(_pending=wanted)
+        matches += pending.values_list("pk", flat=True)
     audit_services.event_record(
         kind=AuditEvent.Kind.SENSITIVE_READ,
         actor=actor,

@@ -37,9 +37,9 @@ def _edit_check(actor, definitions: Sequence[PropertyDefinition]) -> None:
 def _sensitive_definitions_by_name(object_type_id, names) -> dict[str, PropertyDefinition]:
     return {
         d.name: d
-        for d in PropertyDefinition.objects.filter(object_type_id=object_type_id, name__in=list(names)).exclude(
-            sensitivity=PropertyDefinition.Sensitivity.NONE
-        )
+        for d in PropertyDefinition.objects.filter(object_type_id=object_type_id, name__in=list(names))
+        .exclude(sensitivity=PropertyDefinition.Sensitivity.NONE)
+        .select_related("object_type")
     }
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
+import uuid
 
 import pytest
 from django.db import connection
@@ -305,6 +308,40 @@ def test_a_bad_page_cursor_shows_the_first_page(client, tenant_a_admin, people, 
     assert response.status_code == 200
     assert "That page link no longer works" in response.content.decode()
     assert len(names_in(response)) == 5
+
+
+def encoded(*parts) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(parts)).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("_case", "type_name", "sort", "cursor"),
+    [
+        ("nul_in_text", "contacts", "name", encoded("name", "a\x00b", str(uuid.uuid4()))),
+        ("huge_number", "deals", "p.amount", ""),
+        ("naive_date", "contacts", "-created", encoded("created", "2026-01-01T00:00:00", str(uuid.uuid4()))),
+        ("bad_id", "contacts", "name", encoded("name", "Ada", "not-a-uuid")),
+        ("number_as_text", "deals", "p.amount", encoded("p.amount", "12", str(uuid.uuid4()))),
+    ],
+)
+def test_tampered_cursors_show_the_first_page(client, tenant_a_admin, _case, type_name, sort, cursor):
+    if _case == "huge_number":
+        raw = '["p.amount", 1' + "0" * 400 + f', "{uuid.uuid4()}"]'
+        cursor = base64.urlsafe_b64encode(raw.encode()).decode()
+    client.force_login(tenant_a_admin)
+
+    response = client.get(reverse("record_index", args=[type_name]), {"sort": sort, "after": cursor})
+
+    assert response.status_code == 200
+    assert "That page link no longer works" in response.content.decode()
+
+
+def test_nul_characters_in_parameters_are_harmless(client, tenant_a_admin, people):
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"q": "Gr\x00ace", "sort": "p.last\x00name", "f.lastname": "a\x00", "columns": "\x00"})
+
+    assert response.status_code == 200
 
 
 def test_a_cursor_of_another_sort_shows_the_first_page(client, tenant_a_admin, people, monkeypatch):

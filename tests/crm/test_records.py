@@ -141,3 +141,15 @@ def test_bulk_create_reports_every_bad_row_and_inserts_nothing(tenant_a_admin, c
 
     assert set(error.value.message_dict) == {"row 2", "row 3"}
     assert not Record.objects.exists()
+
+
+def test_a_property_named_like_a_lookup_filters_by_its_value(tenant_a_admin, contacts_a):
+    services.property_definition_create(actor=tenant_a_admin, object_type=contacts_a, name="contains", label="Contains")
+    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "A", "contains": "x"})
+    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "B", "contains": "y"})
+
+    found = selectors.record_list(
+        actor=tenant_a_admin, object_type=contacts_a, filters={"contains": "x", "firstname": "A"}
+    )
+
+    assert [r.display_name for r in found] == ["A"]
