@@ -64,7 +64,8 @@ def _links_insert(event_id: int, record_ids: list[str]) -> None:
                 [event_id, record_ids],
             )
         return
-    rows_insert(table, ["event_id", "record_id"], [(event_id, record_id.replace("-", "")) for record_id in record_ids])
+    rows = [(event_id, record_id.replace("-", "")) for record_id in record_ids]
+    rows_insert(table, ["event_id", "record_id"], rows, ["int8", "uuid"])
 
 
 def _locked_head(key: str) -> AuditChainHead:

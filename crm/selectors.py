@@ -169,8 +169,12 @@ class RecordSort:
         return Cast(text, TextField())
 
 
-def record_sort_parse(*, object_type: ObjectType, value: str) -> RecordSort:
+def record_sort_parse(
+    *, object_type: ObjectType, value: str, definitions: list[PropertyDefinition] | None = None
+) -> RecordSort:
     """`name`, `-created`, `p.<property>`...; raises InvalidRecordSort for unknown or sensitive keys.
+
+    `definitions`, when given, are the object type's property definitions, already loaded.
 
     Sensitive properties are not sortable: an order would tell what the values are without showing them,
     and their ciphertext cannot be ordered in SQL anyway.
@@ -182,7 +186,10 @@ def record_sort_parse(*, object_type: ObjectType, value: str) -> RecordSort:
         return RecordSort(key=key, descending=descending)
     name = key.removeprefix(PROPERTY_SORT_PREFIX)
     if key.startswith(PROPERTY_SORT_PREFIX) and internal_name_validator.regex.fullmatch(name):
-        definition = property_definitions(object_type=object_type).filter(name=name).first()
+        if definitions is None:
+            definition = property_definitions(object_type=object_type).filter(name=name).first()
+        else:  # already loaded by the caller: no query
+            definition = next((d for d in definitions if d.name == name and d.object_type_id == object_type.pk), None)
         if definition is not None and not definition.is_sensitive:
             return RecordSort(key=key, descending=descending, definition=definition)
         if definition is not None:

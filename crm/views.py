@@ -63,9 +63,12 @@ def _index_columns(
     return saved or definitions[:INDEX_COLUMNS]
 
 
-def _index_sort(request: HttpRequest, object_type: ObjectType, notices: list[str]) -> selectors.RecordSort:
+def _index_sort(
+    request: HttpRequest, object_type: ObjectType, definitions: list[PropertyDefinition], notices: list[str]
+) -> selectors.RecordSort:
+    value = request.GET.get("sort", "")[:100]
     try:
-        return selectors.record_sort_parse(object_type=object_type, value=request.GET.get("sort", "")[:100])
+        return selectors.record_sort_parse(object_type=object_type, value=value, definitions=definitions)
     except selectors.InvalidRecordSort as exc:
         notices.append(f"{exc} Showing the newest first.")
         return selectors.record_sort_parse(object_type=object_type, value=selectors.RECORD_SORT_DEFAULT)
@@ -160,7 +163,7 @@ def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
     notices: list[str] = []
     query = request.GET.get("q", "")[:200].replace("\x00", "")  # PostgreSQL text cannot hold NUL
     columns = _index_columns(request, object_type, definitions, notices)
-    sort = _index_sort(request, object_type, notices)
+    sort = _index_sort(request, object_type, definitions, notices)
     filter_form = RecordFilterForm(request.GET, actor=request.user, definitions=definitions)
     filters = filter_form.filters()
     notices += filter_form.refused
@@ -171,7 +174,6 @@ def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
     except (PermissionDenied, ValidationError) as exc:
         # The form offers only what the actor may use; this is a safety net, never a 500.
         notices.append(f"The filters could not be applied: {'; '.join(getattr(exc, 'messages', [str(exc)]))}")
-        filters = {}
         records = selectors.record_list(actor=request.user, object_type=object_type, search=query)
     try:
         page = selectors.record_page(

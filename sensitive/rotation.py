@@ -14,12 +14,13 @@ from pathlib import Path
 
 import tink
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from audit import services as audit_services
 from audit.models import AuditEvent
+from core.db import rows_update_from
 from core.exceptions import ApplicationError
 from crm.models import PropertyDefinition
 from sensitive import crypto, keys
@@ -28,7 +29,6 @@ from sensitive.models import SensitiveValue, TenantKeyset
 logger = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 ROTATION_BATCH = 5_000
-SQL_CHUNK = 1_000
 
 
 @dataclass
@@ -157,31 +157,15 @@ def _reencrypt(tenant, *, batch_size: int, max_batches: int | None, progress: Pr
 
 
 def _update_ciphertexts(updates: list[tuple[int, bytes, int, bytes]]) -> None:
-    """One UPDATE per chunk; a row changed since it was read (its ciphertext differs) is left alone."""
-    table = SensitiveValue._meta.db_table
-    if not updates:
-        return
-    if connection.vendor == "postgresql":
-        # The batch as four array parameters: one short statement, nothing to re-parse per chunk.
-        ids, new, key_ids, old = (list(column) for column in zip(*updates, strict=True))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} AS t SET ciphertext = v.ct, key_id = v.kid "  # noqa: S608 -- placeholders only
-                "FROM unnest(%s::bigint[], %s::bytea[], %s::bigint[], %s::bytea[]) AS v(id, ct, kid, old) "
-                "WHERE t.id = v.id AND t.ciphertext = v.old",
-                [ids, new, key_ids, old],
-            )
-        return
-    for start in range(0, len(updates), SQL_CHUNK):
-        chunk = updates[start : start + SQL_CHUNK]
-        values_sql = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH v(id, ct, kid, old) AS (VALUES {values_sql}) "  # noqa: S608 -- placeholders only
-                f"UPDATE {table} SET ciphertext = v.ct, key_id = v.kid FROM v "
-                f"WHERE {table}.id = v.id AND {table}.ciphertext = v.old",
-                [item for row in chunk for item in row],
-            )
+    """One UPDATE per batch; a row changed since it was read (its ciphertext differs) is left alone."""
+    rows_update_from(
+        SensitiveValue._meta.db_table,
+        "id",
+        ["ciphertext", "key_id"],
+        updates,
+        ["int8", "bytea", "int8", "bytea"],
+        guard="t.ciphertext = v.extra_0",
+    )
 
 
 @transaction.atomic

@@ -137,6 +137,7 @@ def values_write_bulk(*, actor, rows: Sequence[tuple[Record, Mapping[str, Any]]]
 
 
 COLUMNS = ["tenant_id", "record_id", "property_id", "ciphertext", "key_id", "blind_index", "updated_at"]
+PG_TYPES = ["uuid", "uuid", "uuid", "bytea", "int8", "int4", "timestamptz"]
 
 
 class _RawInsert:
@@ -170,7 +171,7 @@ class _RawInsert:
 
     def flush(self) -> int:
         if self.rows:
-            rows_insert(SensitiveValue._meta.db_table, COLUMNS, self.rows)
+            rows_insert(SensitiveValue._meta.db_table, COLUMNS, self.rows, PG_TYPES)
             self.written += len(self.rows)
             self.rows = []
         return self.written
