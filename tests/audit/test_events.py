@@ -89,3 +89,17 @@ def test_team_and_user_changes_are_security_events(tenant_a_admin, member_a):
     kinds = set(AuditEvent.objects.values_list("kind", flat=True))
     assert {AuditEvent.Kind.USER_CREATED, AuditEvent.Kind.TEAM_CREATED, AuditEvent.Kind.TEAM_MEMBER_ADDED} <= kinds
     assert LogEntry.objects.filter(object_repr="Nurses").exists()
+
+
+def test_the_admin_shows_events_read_only_and_only_the_tenants_own(client, tenant_a_admin, tenant_b_user, ada):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(reverse("admin:audit_auditevent_changelist")).content.decode()
+    event = AuditEvent.objects.filter(tenant=tenant_b_user.tenant).first()
+
+    assert "record.created" in page or "Created records" in page
+    assert client.get(reverse("admin:audit_auditevent_change", args=[event.pk])).status_code in (302, 404)
+    own = AuditEvent.objects.filter(tenant=tenant_a_admin.tenant).first()
+    response = client.post(reverse("admin:audit_auditevent_change", args=[own.pk]), {"kind": "x"})
+    assert response.status_code == 403
+    assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
