@@ -13,17 +13,31 @@ from django.db import connection
 ROWS_PER_STATEMENT = 1_000
 
 
-def rows_insert(table: str, columns: Sequence[str], rows: Sequence[tuple], pg_types: Sequence[str]) -> None:
-    """Insert plain rows. `pg_types` names each column's PostgreSQL type, for the binary COPY."""
+def rows_insert(
+    table: str, columns: Sequence[str], rows: Sequence[tuple], pg_types: Sequence[str], skip_conflicts: bool = False
+) -> None:
+    """Insert plain rows. `pg_types` names each column's PostgreSQL type, for the binary COPY.
+
+    `skip_conflicts` leaves out rows that break a unique constraint (COPY cannot, so on PostgreSQL
+    those go as multi-row INSERTs instead).
+    """
     if not rows:
         return
     names = ", ".join(columns)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor != "postgresql":
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {placeholders}{conflict}", rows)  # noqa: S608
+        elif not skip_conflicts:
             _copy(cursor, table, names, rows, pg_types)
-            return
-        placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {placeholders}", rows)  # noqa: S608
+        else:
+            for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                chunk = rows[start : start + ROWS_PER_STATEMENT]
+                cursor.execute(
+                    f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(chunk))}{conflict}",  # noqa: S608
+                    [value for row in chunk for value in row],
+                )
 
 
 def rows_update_from(

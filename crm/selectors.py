@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, FloatField, Q, QuerySet, TextField
-from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from accounts.models import User
@@ -161,7 +161,8 @@ class RecordSort:
     def expression(self):
         if self.definition is None:
             return F(RECORD_SORT_FIELDS[self.key])
-        text = KT(f"properties__{self.definition.name}")
+        # KeyTextTransform, not KT("properties__<name>"): a name may hold "__", which KT reads as nesting.
+        text = KeyTextTransform(self.definition.name, "properties")
         if self.definition.data_type == PropertyDefinition.DataType.NUMBER:
             return Cast(text, FloatField())
         # Dates and UTC datetimes are ISO strings, booleans "false"/"true": their text sorts right. The

@@ -68,4 +68,3 @@ def test_a_bad_number_is_shown_next_to_its_field_then_fixed_and_saved(page, live
     assert sensitive_selectors.values_read(actor=admin, records=[grace])[grace.pk]["salary"].value == 120000
     page.goto(f"{live_server.url}/o/contacts/?columns=firstname,lastname,salary,lifecyclestage")
     page.screenshot(path=ARTIFACTS / "record_index_390.png", full_page=True)
-

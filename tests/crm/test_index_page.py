@@ -235,6 +235,18 @@ def test_bad_sort_keys_fall_back_to_newest_first(client, tenant_a_admin, people,
     assert names_in(response)[0] == "Donald Knuth"
 
 
+@pytest.mark.parametrize("name", ["contains", "a__b"])
+def test_properties_named_like_lookups_sort(client, tenant_a_admin, contacts_a, name):
+    services.property_definition_create(actor=tenant_a_admin, object_type=contacts_a, name=name, label="Odd")
+    for first, odd in (("Bo", "2"), ("Cy", "1"), ("Di", "3")):
+        services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": first, name: odd})
+    client.force_login(tenant_a_admin)
+
+    response = client.get(INDEX, {"sort": f"-p.{name}"})
+
+    assert names_in(response) == ["Di", "Bo", "Cy"]
+
+
 def test_headers_link_to_their_sort_and_say_which_is_current(client, tenant_a_admin, people):
     client.force_login(tenant_a_admin)
 

@@ -28,9 +28,10 @@ class Command(BaseCommand):
         started = time.monotonic()
         with tqdm(total=contacts, unit="contact", disable=options["verbosity"] == 0) as bar:
             counts = demo_seed(actor=actor, contacts=contacts, seed=seed, progress=bar.update)
-        with connection.cursor() as cursor:
-            # Fresh planner statistics after a bulk load: without them PostgreSQL picks scans for weeks.
-            cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Fresh planner statistics after a bulk load: without them PostgreSQL picks scans for weeks.
+                cursor.execute("ANALYZE")
         elapsed = time.monotonic() - started
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Seeded {found.name}: {summary} in {elapsed:.1f}s."))
