@@ -5,6 +5,7 @@ Every function takes the acting user; the tenant always comes from the actor, ne
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from django.db.models import Count, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.models import Team, User
 from accounts.security import check_mfa_before_sensitive
@@ -211,12 +213,50 @@ def records_bulk_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        Record.objects.bulk_create(records, batch_size=batch_size)
+        _records_insert(records)
         if sensitive_rows:
             sensitive_services.values_write_bulk(actor=actor, rows=sensitive_rows)
         names = {name for values in rows for name in values}
         _record_event(actor, AuditEvent.Kind.RECORD_CREATED, object_type, [r.pk for r in records], names)
     return records
+
+
+def _records_insert(records: list[Record]) -> None:
+    """New records as plain inserts: the ORM's bulk_create spent most of its time preparing fields."""
+    native = connection.features.has_native_uuid_field
+    as_db = (lambda value: value) if native else (lambda value: value.hex if value is not None else None)
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    rows = []
+    for record in records:
+        record.created_at = record.updated_at = now
+        properties = json.dumps(record.properties) if not native else Jsonb(record.properties)
+        rows.append(
+            (
+                as_db(record.pk),
+                as_db(record.tenant_id),
+                as_db(record.object_type_id),
+                record.owner_id and as_db(record.owner_id),
+                record.team_id and as_db(record.team_id),
+                properties,
+                record.display_name,
+                stamp,
+                stamp,
+            )
+        )
+    columns = [
+        "id",
+        "tenant_id",
+        "object_type_id",
+        "owner_id",
+        "team_id",
+        "properties",
+        "display_name",
+        "created_at",
+        "updated_at",
+    ]
+    types = ["uuid", "uuid", "uuid", "uuid", "uuid", "jsonb", "text", "timestamptz", "timestamptz"]
+    rows_insert(Record._meta.db_table, columns, rows, types)
 
 
 @transaction.atomic
