@@ -19,6 +19,7 @@ from accounts.sudo import require_sudo_mode
 from crm import selectors, services
 from crm.forms import RecordFilterForm, RecordForm, display_value, sort_choices
 from crm.models import ObjectType, PropertyDefinition, Record
+from sensitive import filter_tokens
 from sensitive import selectors as sensitive_selectors
 from sensitive.readings import Reading, State
 
@@ -155,16 +156,54 @@ def _headers(params: QueryDict, sort: selectors.RecordSort, columns: list[Proper
     }
 
 
+def _filter_params_tokenized(request: HttpRequest, definitions: list[PropertyDefinition]) -> str:
+    """The posted controls as a query string, with sensitive filter values replaced by opaque tokens."""
+    sensitive = {f"f.{d.name}": d for d in definitions if d.is_sensitive}
+    params = request.POST.copy()
+    params.pop("csrfmiddlewaretoken", None)
+    for key, definition in sensitive.items():
+        value = params.get(key, "")
+        if value:
+            params[key] = filter_tokens.filter_token_make(actor=request.user, definition=definition, value=value)
+    return params.urlencode()
+
+
+def _filter_data(request: HttpRequest, definitions: list[PropertyDefinition], notices: list[str]) -> QueryDict:
+    """The GET parameters with sensitive filter tokens opened; a sensitive value typed into the address is
+    dropped, so that the product never leads people to put sensitive values in URLs."""
+    data = request.GET.copy()
+    for definition in (d for d in definitions if d.is_sensitive):
+        key = f"f.{definition.name}"
+        value = data.get(key, "")
+        if not value:
+            continue
+        opened = filter_tokens.filter_token_read(actor=request.user, definition=definition, token=value)
+        if opened is None:
+            data.pop(key)
+            notices.append(f"The filter on {definition.label} was left out: use the Filters form for sensitive values.")
+        else:
+            data[key] = opened
+    return data
+
+
 @login_required
 @never_cache
+@sensitive_post_parameters()
 def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
     object_type = _object_type_or_404(request, type_name)
     definitions = list(selectors.property_definitions(object_type=object_type))
+    if request.method == "POST":
+        # Controls are posted, so that a sensitive filter value never travels in the address.
+        return redirect(
+            f"{reverse('record_index', args=[object_type.name])}?{_filter_params_tokenized(request, definitions)}"
+        )
     notices: list[str] = []
     query = request.GET.get("q", "")[:200].replace("\x00", "")  # PostgreSQL text cannot hold NUL
     columns = _index_columns(request, object_type, definitions, notices)
     sort = _index_sort(request, object_type, definitions, notices)
-    filter_form = RecordFilterForm(request.GET, actor=request.user, definitions=definitions)
+    filter_form = RecordFilterForm(
+        _filter_data(request, definitions, notices), actor=request.user, definitions=definitions
+    )
     filters = filter_form.filters()
     notices += filter_form.refused
     if filter_form.errors:

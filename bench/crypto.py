@@ -1,0 +1,368 @@
+"""Throughput of the sensitive-value choke point against raw Tink, and of tenant key rotation.
+
+    python -m bench.crypto --values 100000 [--batch 1000] [--keep-db]
+
+Runs against the database DATABASE_URL names (SQLite by default, or PostgreSQL), but in a
+database of its own made with Django's test-database machinery ("bench_crypto" on PostgreSQL,
+a temporary file on SQLite), with a master key file of its own: the developer's data and keys
+are never touched. Both paths of each comparison run in the same process, one after the other,
+because these machines are too noisy for figures from separate runs to be compared.
+
+"Raw" loops do the per-value work no implementation can avoid (building the associated data,
+JSON encoding or decoding, the Tink call) and nothing else, on the same values as the choke
+point; the ratios say how much of the raw speed the choke point keeps. A second pair of figures
+("tink_only") times the bare Tink calls on precomputed inputs, to show what the encoding costs.
+
+The last line printed is one JSON object with the figures, ratios first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# The settings read these at import: set them before django.setup().
+KEY_DIR = tempfile.mkdtemp(prefix="bench-crypto-keys-")
+KEEP = {"key_dir": False}  # set by --keep-db; otherwise the key folder goes at exit, however the run ends
+atexit.register(lambda: KEEP["key_dir"] or shutil.rmtree(KEY_DIR, ignore_errors=True))
+os.environ["SENSITIVE_MASTER_KEY_URI"] = f"file://{KEY_DIR}/master.json"
+os.environ["SENSITIVE_KEY_PROPAGATION_SECONDS"] = "0"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.base")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from accounts import services as account_services  # noqa: E402
+from crm import selectors as crm_selectors  # noqa: E402
+from crm import services as crm_services  # noqa: E402
+from crm.models import PropertyDefinition, Record  # noqa: E402
+from sensitive import crypto, keys, rotation  # noqa: E402
+from sensitive import selectors as sensitive_selectors  # noqa: E402
+from sensitive import services as sensitive_services  # noqa: E402
+from sensitive.models import SensitiveValue  # noqa: E402
+from sensitive.readings import State  # noqa: E402
+
+POSTGRES_TEST_NAME = "bench_crypto"  # apart from pytest's test_<name>, which may be running meanwhile
+CREATE_CHUNK = 5_000  # records per records_bulk_create call while setting up
+WRITE_CHUNK = 1_250  # records per values_write_bulk call: 5,000 values, as an import batch would send
+PASSWORD = "a-long-bench-password-1"  # noqa: S105 -- a throwaway user in a throwaway database
+HEALTH_OPTIONS = ["none", "asthma", "diabetes", "hypertension", "migraine", "other"]
+Sensitivity = PropertyDefinition.Sensitivity
+DataType = PropertyDefinition.DataType
+
+Plan = list[tuple[Record, dict[str, Any]]]
+
+
+@dataclass
+class Bench:
+    """What the measurements share: the tenant, its admin, contacts and the sensitive properties."""
+
+    tenant: Any
+    admin: Any
+    contacts: Any
+    properties: dict[str, PropertyDefinition]
+
+
+# --- the database -------------------------------------------------------------------------
+
+
+def database_create() -> str:
+    """A fresh database beside the configured one; returns its name. An old one of that name is replaced."""
+    if connection.vendor == "postgresql":
+        connection.settings_dict["TEST"]["NAME"] = POSTGRES_TEST_NAME
+    elif connection.vendor == "sqlite":
+        # A file rather than memory, so that SQLite pays for its disk as it would in use.
+        connection.settings_dict["TEST"]["NAME"] = os.path.join(KEY_DIR, "bench_crypto.sqlite3")
+    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
+
+
+def database_analyze() -> None:
+    """Fresh planner statistics, as autovacuum gives a settled database (some servers run with it off).
+
+    Without them, right after a bulk load, PostgreSQL reads a page of 1,000 records' values through
+    the property index, i.e. the whole table: reads 20x slower, measuring the stale statistics only.
+    """
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"ANALYZE after the writes (outside the timings): {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def database_destroy(name: str) -> None:
+    connection.creation.destroy_test_db(name, verbosity=0)
+
+
+# --- setting up ---------------------------------------------------------------------------
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def bench_setup() -> Bench:
+    """A tenant with four sensitive contact properties, one of each common kind; one searchable."""
+    tenant, admin = account_services.tenant_create(
+        name=f"Bench {uuid.uuid4().hex[:8]}", admin_email="bench-admin@example.com", admin_password=PASSWORD
+    )
+    contacts = crm_selectors.object_type_get(actor=admin, name="contacts")
+    specs = [
+        ("salary", "Salary", DataType.NUMBER, None, False),
+        ("national_id", "National id", DataType.STRING, None, True),
+        ("birthdate", "Date of birth", DataType.DATE, None, False),
+        ("health", "Health condition", DataType.ENUMERATION, [{"value": v} for v in HEALTH_OPTIONS], False),
+    ]
+    properties = {
+        name: crm_services.property_definition_create(
+            actor=admin,
+            object_type=contacts,
+            name=name,
+            label=label,
+            data_type=data_type,
+            options=options,
+            sensitivity=Sensitivity.SENSITIVE,
+            searchable=searchable,
+        )
+        for name, label, data_type, options, searchable in specs
+    }
+    return Bench(tenant=tenant, admin=admin, contacts=contacts, properties=properties)
+
+
+def sensitive_values_for(rng: random.Random) -> dict[str, Any]:
+    """Values in the form crm.validation gives them, which is what values_write_bulk expects."""
+    return {
+        "salary": rng.randrange(20_000, 250_000),
+        "national_id": f"ID-{rng.randrange(10**9):09d}",
+        "birthdate": (dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(25_000))).isoformat(),
+        "health": rng.choice(HEALTH_OPTIONS),
+    }
+
+
+def records_create(bench: Bench, count: int) -> list[Record]:
+    """Contacts with a plain first name only: their sensitive values are written (and timed) afterwards."""
+    rng = random.Random(1)
+    records: list[Record] = []
+    with tqdm(total=count, desc="Creating contacts", unit="rec") as bar:
+        for start in range(0, count, CREATE_CHUNK):
+            size = min(CREATE_CHUNK, count - start)
+            rows = [{"firstname": f"Bench{rng.randrange(10**6)}"} for _ in range(size)]
+            records += crm_services.records_bulk_create(actor=bench.admin, object_type=bench.contacts, rows=rows)
+            bar.update(size)
+    return records
+
+
+# --- measuring ----------------------------------------------------------------------------
+
+
+def per_second(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds > 0 else 0.0
+
+
+def report(label: str, count: int, seconds: float) -> float:
+    rate = per_second(count, seconds)
+    print(f"{label:<42} {count:>10,} values in {seconds:8.3f} s  = {rate:>12,.0f} values/s", flush=True)
+    return rate
+
+
+def encrypt_chokepoint(bench: Bench, plan: Plan) -> float:
+    """values_write_bulk on records that exist already: encryption, blind indexes, inserts and audit."""
+    seconds = 0.0
+    written = 0
+    with tqdm(total=len(plan) * len(bench.properties), desc="Choke point encrypt", unit="val") as bar:
+        for chunk in chunks(plan, WRITE_CHUNK):
+            started = time.perf_counter()
+            count = sensitive_services.values_write_bulk(actor=bench.admin, rows=chunk)
+            seconds += time.perf_counter() - started
+            written += count
+            bar.update(count)
+    return report("choke point encrypt (values_write_bulk)", written, seconds)
+
+
+def raw_inputs(bench: Bench, plan: Plan) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, Any]]:
+    """The plan flattened to (tenant, object type, record, property, value), built outside the timings."""
+    ids = {name: definition.id for name, definition in bench.properties.items()}
+    return [
+        (record.tenant_id, record.object_type_id, record.pk, ids[name], value)
+        for record, values in plan
+        for name, value in values.items()
+    ]
+
+
+def encrypt_raw(tenant_keys: keys.TenantKeys, inputs: Sequence[tuple]) -> tuple[float, float]:
+    """A tight loop of Tink encryptions of the same values: with their encoding, and the bare calls."""
+    encrypt = tenant_keys.aead.encrypt
+    associated_data, encode = crypto.associated_data, crypto.encode
+    started = time.perf_counter()
+    for tenant_id, type_id, record_id, property_id, value in inputs:
+        encrypt(encode(value), associated_data(tenant_id, type_id, record_id, property_id))
+    full = report("raw Tink encrypt (+ AD and JSON encoding)", len(inputs), time.perf_counter() - started)
+    prepared = [(encode(v), associated_data(t, o, r, p)) for t, o, r, p, v in inputs]
+    started = time.perf_counter()
+    for plaintext, ad in prepared:
+        encrypt(plaintext, ad)
+    bare = report("raw Tink encrypt (bare calls)", len(prepared), time.perf_counter() - started)
+    return full, bare
+
+
+def decrypt_chokepoint(bench: Bench, records: Sequence[Record], batch: int, expected: int) -> float:
+    """values_read over the records, `batch` at a time, as a list page or an export would call it."""
+    seconds = 0.0
+    decrypted = 0
+    with tqdm(total=expected, desc="Choke point decrypt", unit="val") as bar:
+        for chunk in chunks(records, batch):
+            started = time.perf_counter()
+            readings = sensitive_selectors.values_read(actor=bench.admin, records=chunk)
+            seconds += time.perf_counter() - started
+            count = sum(reading.state == State.VALUE for row in readings.values() for reading in row.values())
+            decrypted += count
+            bar.update(count)
+    if decrypted != expected:
+        sys.exit(f"values_read gave {decrypted:,} values, {expected:,} were written: the figures would mislead.")
+    return report("choke point decrypt (values_read)", decrypted, seconds)
+
+
+def queries_per_call(bench: Bench, records: Sequence[Record], batch: int) -> tuple[int, int]:
+    """SQL queries of one values_read call of `batch` records, counted outside the timed loop."""
+    chunk = records[:batch]
+    with CaptureQueriesContext(connection) as captured:
+        sensitive_selectors.values_read(actor=bench.admin, records=chunk)
+    return len(captured), len(chunk)
+
+
+def ciphertexts_load(bench: Bench) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, bytes]]:
+    type_id = bench.contacts.pk
+    rows = SensitiveValue.objects.filter(tenant=bench.tenant).values_list("record_id", "property_id", "ciphertext")
+    return [
+        (bench.tenant.pk, type_id, record_id, property_id, bytes(ciphertext))
+        for record_id, property_id, ciphertext in rows.iterator(chunk_size=10_000)
+    ]
+
+
+def decrypt_raw(tenant_keys: keys.TenantKeys, inputs: Sequence[tuple]) -> tuple[float, float]:
+    """A tight loop of Tink decryptions of the stored ciphertexts: with their decoding, and the bare calls."""
+    decrypt = tenant_keys.aead.decrypt
+    associated_data, decode = crypto.associated_data, crypto.decode
+    started = time.perf_counter()
+    for tenant_id, type_id, record_id, property_id, ciphertext in inputs:
+        decode(decrypt(ciphertext, associated_data(tenant_id, type_id, record_id, property_id)))
+    full = report("raw Tink decrypt (+ AD and JSON decoding)", len(inputs), time.perf_counter() - started)
+    prepared = [(c, associated_data(t, o, r, p)) for t, o, r, p, c in inputs]
+    started = time.perf_counter()
+    for ciphertext, ad in prepared:
+        decrypt(ciphertext, ad)
+    bare = report("raw Tink decrypt (bare calls)", len(prepared), time.perf_counter() - started)
+    return full, bare
+
+
+def rotate(bench: Bench, total: int) -> float:
+    """tenant_key_rotate end to end: new key, re-encryption of every value, retirement of the old key."""
+    with tqdm(total=total, desc="Rotation", unit="val") as bar:
+        progress: Callable[[int], None] = bar.update
+        started = time.perf_counter()
+        result = rotation.tenant_key_rotate(tenant=bench.tenant, progress=progress)
+        seconds = time.perf_counter() - started
+    if not result.finished or result.reencrypted != total:
+        sys.exit(f"Rotation re-encrypted {result.reencrypted:,} of {total:,} values: the figures would mislead.")
+    return report("rotation (tenant_key_rotate)", result.reencrypted, seconds)
+
+
+def readable_check(bench: Bench, records: Sequence[Record], plan: Plan, label: str) -> None:
+    """The first records read back as written: a benchmark of a broken path would measure nothing."""
+    written = {record.pk: values for record, values in plan[:100]}
+    readings = sensitive_selectors.values_read(actor=bench.admin, records=[r for r in records if r.pk in written])
+    for record_id, values in written.items():
+        got = {name: reading.value for name, reading in readings[record_id].items()}
+        if got != values:
+            sys.exit(f"{label}: record {record_id} reads back differently from what was written.")
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def run(values: int, batch: int) -> dict[str, Any]:
+    bench = bench_setup()
+    record_count = max(1, values // len(bench.properties))
+    total = record_count * len(bench.properties)
+    print(f"{total:,} sensitive values: {record_count:,} contacts x {len(bench.properties)} properties", flush=True)
+
+    created = records_create(bench, record_count)
+    rng = random.Random(2)
+    plan: Plan = [(record, sensitive_values_for(rng)) for record in created]
+
+    encrypt_cp = encrypt_chokepoint(bench, plan)
+    tenant_keys = keys.tenant_keys(bench.tenant.pk)
+    encrypt_full, encrypt_bare = encrypt_raw(tenant_keys, raw_inputs(bench, plan))
+    database_analyze()
+
+    print("Loading the records (outside the timings)...", flush=True)
+    records = list(crm_selectors.record_list(actor=bench.admin, object_type=bench.contacts))
+    readable_check(bench, records, plan, "After writing")
+    decrypt_cp = decrypt_chokepoint(bench, records, batch, total)
+    queries, per = queries_per_call(bench, records, batch)
+    print(f"values_read: {queries} SQL queries for a call of {per:,} records", flush=True)
+    decrypt_full, decrypt_bare = decrypt_raw(tenant_keys, ciphertexts_load(bench))
+
+    rotation_rate = rotate(bench, total)
+    readable_check(bench, records, plan, "After rotation")
+
+    return {
+        "decrypt_ratio_chokepoint_vs_raw": round(decrypt_cp / decrypt_full, 3),
+        "encrypt_ratio_chokepoint_vs_raw": round(encrypt_cp / encrypt_full, 3),
+        "decrypt_ratio_chokepoint_vs_tink_only": round(decrypt_cp / decrypt_bare, 3),
+        "encrypt_ratio_chokepoint_vs_tink_only": round(encrypt_cp / encrypt_bare, 3),
+        "chokepoint_decrypt_values_per_s": decrypt_cp,
+        "raw_decrypt_values_per_s": decrypt_full,
+        "tink_only_decrypt_values_per_s": decrypt_bare,
+        "chokepoint_encrypt_values_per_s": encrypt_cp,
+        "raw_encrypt_values_per_s": encrypt_full,
+        "tink_only_encrypt_values_per_s": encrypt_bare,
+        "rotation_values_per_s": rotation_rate,
+        "queries_per_1000_records_read": round(queries * 1000 / per, 2),
+        "values": total,
+        "read_batch": batch,
+        "database": connection.vendor,
+        "cores_used": 1,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.crypto", description=__doc__.splitlines()[0])
+    parser.add_argument("--values", type=int, default=100_000, help="sensitive values to write (default 100000)")
+    parser.add_argument("--batch", type=int, default=1_000, help="records per values_read call (default 1000)")
+    parser.add_argument("--keep-db", action="store_true", help="leave the database and its key file for a look")
+    args = parser.parse_args(argv)
+    KEEP["key_dir"] = args.keep_db
+    if args.values < 4 or args.batch < 1:
+        parser.error("--values must be at least 4 and --batch at least 1.")
+
+    name = database_create()
+    print(f"Database: {connection.vendor} {name}; master key: {KEY_DIR}/master.json", flush=True)
+    try:
+        figures = run(args.values, args.batch)
+    finally:
+        if args.keep_db:
+            print(f"Kept the database {name} and the key folder {KEY_DIR}.", flush=True)
+        else:
+            database_destroy(name)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
