@@ -100,7 +100,7 @@ class _Pools:
 
 
 def _slug(text: str) -> str:
-    kept = "".join(ch.lower() for ch in text if ch.isalnum())
+    kept = "".join(ch.lower() for ch in text if ch.isascii() and ch.isalnum())
     return kept[:30] or "company"
 
 
