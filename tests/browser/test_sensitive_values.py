@@ -39,6 +39,12 @@ def test_a_super_admin_reveals_a_highly_sensitive_value_once(page, live_server, 
     page.goto(f"{live_server.url}/o/contacts/{grace.pk}/")
     assert page.get_by_text("078-05-1120").count() == 0
 
+    # the reveal is in the audit viewer, reached from the record page
+    page.get_by_role("link", name="Who accessed this record").click()
+    row = page.get_by_role("row").filter(has_text="Revealed a highly sensitive value")
+    assert row.count() == 1 and "gov_id" in row.inner_text()
+    assert "078-05-1120" not in page.content()
+
 
 def test_a_member_without_a_grant_sees_restricted_values(page, live_server, sign_in, grace):
     sign_in("max@acme.test", PASSWORD)
