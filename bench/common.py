@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 KEY_DIR = tempfile.mkdtemp(prefix="bench-keys-")
+KEEP = {"key_dir": False}  # a --keep-db flag sets it; otherwise the key folder goes at exit, however the run ends
 PASSWORD = "a-long-bench-password-1"  # noqa: S105 -- a throwaway user in a throwaway database
 
 
 def prepare(name: str) -> None:
     """A master key of the run's own, no key propagation wait, and Django set up."""
-    atexit.register(lambda: shutil.rmtree(KEY_DIR, ignore_errors=True))
+    atexit.register(lambda: KEEP["key_dir"] or shutil.rmtree(KEY_DIR, ignore_errors=True))
     os.environ["SENSITIVE_MASTER_KEY_URI"] = f"file://{KEY_DIR}/master.json"
     os.environ["SENSITIVE_KEY_PROPAGATION_SECONDS"] = "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.base")
@@ -54,6 +55,25 @@ def database_destroy(name: str) -> None:
     from django.db import connection
 
     connection.creation.destroy_test_db(name, verbosity=0)
+
+
+def run_and_print(run: Callable[[], dict], *, keep_db: bool = False) -> None:
+    """Run a benchmark in a fresh database, drop it afterwards (unless kept), print the figures as JSON last."""
+    import json
+
+    from django.db import connection
+
+    KEEP["key_dir"] = keep_db
+    name = database_create()
+    print(f"Database: {connection.vendor} {name}; master key: {KEY_DIR}/master.json", flush=True)
+    try:
+        figures = run()
+    finally:
+        if keep_db:
+            print(f"Kept the database {name} and the key folder {KEY_DIR}.", flush=True)
+        else:
+            database_destroy(name)
+    print(json.dumps(figures))
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

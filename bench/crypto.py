@@ -19,31 +19,24 @@ The last line printed is one JSON object with the figures, ratios first.
 from __future__ import annotations
 
 import argparse
-import atexit
 import datetime as dt
-import json
-import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# The settings read these at import: set them before django.setup().
-KEY_DIR = tempfile.mkdtemp(prefix="bench-crypto-keys-")
-KEEP = {"key_dir": False}  # set by --keep-db; otherwise the key folder goes at exit, however the run ends
-atexit.register(lambda: KEEP["key_dir"] or shutil.rmtree(KEY_DIR, ignore_errors=True))
-os.environ["SENSITIVE_MASTER_KEY_URI"] = f"file://{KEY_DIR}/master.json"
-os.environ["SENSITIVE_KEY_PROPAGATION_SECONDS"] = "0"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.base")
+from bench.common import (
+    PASSWORD,
+    chunks,
+    database_analyze,
+    prepare,
+    run_and_print,
+)
 
-import django  # noqa: E402
-
-django.setup()
+prepare("crypto")
 
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -59,10 +52,8 @@ from sensitive import services as sensitive_services  # noqa: E402
 from sensitive.models import SensitiveValue  # noqa: E402
 from sensitive.readings import State  # noqa: E402
 
-POSTGRES_TEST_NAME = "bench_crypto"  # apart from pytest's test_<name>, which may be running meanwhile
 CREATE_CHUNK = 5_000  # records per records_bulk_create call while setting up
 WRITE_CHUNK = 1_250  # records per values_write_bulk call: 5,000 values, as an import batch would send
-PASSWORD = "a-long-bench-password-1"  # noqa: S105 -- a throwaway user in a throwaway database
 HEALTH_OPTIONS = ["none", "asthma", "diabetes", "hypertension", "migraine", "other"]
 Sensitivity = PropertyDefinition.Sensitivity
 DataType = PropertyDefinition.DataType
@@ -80,41 +71,7 @@ class Bench:
     properties: dict[str, PropertyDefinition]
 
 
-# --- the database -------------------------------------------------------------------------
-
-
-def database_create() -> str:
-    """A fresh database beside the configured one; returns its name. An old one of that name is replaced."""
-    if connection.vendor == "postgresql":
-        connection.settings_dict["TEST"]["NAME"] = POSTGRES_TEST_NAME
-    elif connection.vendor == "sqlite":
-        # A file rather than memory, so that SQLite pays for its disk as it would in use.
-        connection.settings_dict["TEST"]["NAME"] = os.path.join(KEY_DIR, "bench_crypto.sqlite3")
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
-
-
-def database_analyze() -> None:
-    """Fresh planner statistics, as autovacuum gives a settled database (some servers run with it off).
-
-    Without them, right after a bulk load, PostgreSQL reads a page of 1,000 records' values through
-    the property index, i.e. the whole table: reads 20x slower, measuring the stale statistics only.
-    """
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(f"ANALYZE after the writes (outside the timings): {time.perf_counter() - started:.1f} s", flush=True)
-
-
-def database_destroy(name: str) -> None:
-    connection.creation.destroy_test_db(name, verbosity=0)
-
-
 # --- setting up ---------------------------------------------------------------------------
-
-
-def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def bench_setup() -> Bench:
@@ -348,20 +305,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=1_000, help="records per values_read call (default 1000)")
     parser.add_argument("--keep-db", action="store_true", help="leave the database and its key file for a look")
     args = parser.parse_args(argv)
-    KEEP["key_dir"] = args.keep_db
     if args.values < 4 or args.batch < 1:
         parser.error("--values must be at least 4 and --batch at least 1.")
 
-    name = database_create()
-    print(f"Database: {connection.vendor} {name}; master key: {KEY_DIR}/master.json", flush=True)
-    try:
-        figures = run(args.values, args.batch)
-    finally:
-        if args.keep_db:
-            print(f"Kept the database {name} and the key folder {KEY_DIR}.", flush=True)
-        else:
-            database_destroy(name)
-    print(json.dumps(figures))
+    run_and_print(lambda: run(args.values, args.batch), keep_db=args.keep_db)
 
 
 if __name__ == "__main__":

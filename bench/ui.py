@@ -17,29 +17,20 @@ The last line printed is one JSON object with the figures, ratios first.
 from __future__ import annotations
 
 import argparse
-import atexit
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
 
-# The settings read these at import: set them before django.setup().
-KEY_DIR = tempfile.mkdtemp(prefix="bench-ui-keys-")
-KEEP = {"key_dir": False}  # set by --keep-db; otherwise the key folder goes at exit, however the run ends
-atexit.register(lambda: KEEP["key_dir"] or shutil.rmtree(KEY_DIR, ignore_errors=True))
-os.environ["SENSITIVE_MASTER_KEY_URI"] = f"file://{KEY_DIR}/master.json"
-os.environ["SENSITIVE_KEY_PROPAGATION_SECONDS"] = "0"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.base")
+from bench.common import (
+    PASSWORD,
+    prepare,
+    run_and_print,
+)
 
-import django  # noqa: E402
+prepare("ui")
 
-django.setup()
-
-import json  # noqa: E402
 import re  # noqa: E402
 
 from django.db import connection  # noqa: E402
@@ -57,28 +48,10 @@ from crm import selectors as crm_selectors  # noqa: E402
 from crm.models import Record  # noqa: E402
 from sensitive import grants  # noqa: E402
 
-POSTGRES_TEST_NAME = "bench_ui"  # apart from pytest's test_<name>, which may be running meanwhile
-PASSWORD = "a-long-bench-password-1"  # noqa: S105 -- throwaway users in a throwaway database
 GRANTED = ("annual_salary", "nationality")  # the member's team may view these two
 INDEX_COLUMNS = ["email", "firstname", "lastname", "lifecyclestage", *GRANTED]  # 6 columns, 2 of them sensitive
 TARGETS_MS = {"index": 150, "record": 100}
 TARGET_RATIO = 1.3
-
-
-# --- the database -------------------------------------------------------------------------
-
-
-def database_create() -> str:
-    """A fresh database beside the configured one; returns its name. An old one of that name is replaced."""
-    if connection.vendor == "postgresql":
-        connection.settings_dict["TEST"]["NAME"] = POSTGRES_TEST_NAME
-    elif connection.vendor == "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = os.path.join(KEY_DIR, "bench_ui.sqlite3")
-    return connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=False)
-
-
-def database_destroy(name: str) -> None:
-    connection.creation.destroy_test_db(name, verbosity=0)
 
 
 # --- setting up ---------------------------------------------------------------------------
@@ -230,20 +203,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=20, help="timed fetches per path and user (default 20)")
     parser.add_argument("--keep-db", action="store_true", help="leave the database and its key file for a look")
     args = parser.parse_args(argv)
-    KEEP["key_dir"] = args.keep_db
     if args.contacts < 600 or args.repeat < 1:
         parser.error("--contacts must be at least 600 and --repeat at least 1.")
 
-    name = database_create()
-    print(f"Database: {connection.vendor} {name}; master key: {KEY_DIR}/master.json", flush=True)
-    try:
-        figures = run(args.contacts, args.repeat)
-    finally:
-        if args.keep_db:
-            print(f"Kept the database {name} and the key folder {KEY_DIR}.", flush=True)
-        else:
-            database_destroy(name)
-    print(json.dumps(figures))
+    run_and_print(lambda: run(args.contacts, args.repeat), keep_db=args.keep_db)
 
 
 if __name__ == "__main__":
