@@ -113,7 +113,7 @@ def history_lookup(admin, records, total: int, explain: bool = False) -> dict:
                         jsonb_build_array(p.id::text), '["salary"]', '{"purpose": "view"}',
                         now() - make_interval(secs => (%s - (%s + g)))
                     FROM generate_series(1, %s) AS g
-                    JOIN bench_pool p ON p.n = 1 + ((g * 7919) %% %s)
+                    JOIN bench_pool p ON p.n = 1 + ((g::bigint * 7919) %% %s)
                     RETURNING id, (record_ids->>0)::uuid AS record_id
                 )
                 INSERT INTO audit_auditeventrecord (event_id, record_id) SELECT id, record_id FROM new
