@@ -20,7 +20,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from guardian.shortcuts import get_groups_with_perms, get_users_with_perms
 
 from accounts import services as account_services
 from accounts.models import Team, User
@@ -29,8 +28,7 @@ from crm import schema, selectors, services
 from crm.models import ObjectType, PropertyDefinition, Record, RecordScope
 from sensitive import grants
 from sensitive import services as sensitive_services
-from sensitive.admin_views import GrantForm, grantee_from
-from sensitive.permissions import EDIT
+from sensitive.admin_views import grant_post_handle
 
 Sensitivity = PropertyDefinition.Sensitivity
 DataType = PropertyDefinition.DataType
@@ -351,51 +349,16 @@ def property_sensitivity(request: HttpRequest, type_name: str, name: str) -> Htt
     )
 
 
-def _grants_of(definition: PropertyDefinition, actor: User) -> list[tuple[str, User | Team, str]]:
-    """The grants on a property as given, for revoking: ("team" | "user", grantee, level).
-
-    "Who can see this" lists people; a grant to a team with no members yet would not show there.
-    """
-    level = {True: "edit", False: "view"}
-    team_perms = get_groups_with_perms(definition, attach_perms=True)
-    teams = Team.objects.for_tenant(actor.tenant_id).filter(group__in=list(team_perms)).select_related("group")
-    result = [("team", team, level[EDIT in team_perms[team.group]]) for team in teams]
-    users = get_users_with_perms(definition, attach_perms=True, with_superusers=False, with_group_users=False)
-    result += [
-        ("user", user, level[EDIT in perms]) for user, perms in users.items() if user.tenant_id == actor.tenant_id
-    ]
-    return sorted(result, key=lambda row: (row[0], str(row[1]).lower()))
-
-
 @super_admin_required
 def property_access(request: HttpRequest, type_name: str, name: str) -> HttpResponse:
     """Who can see a sensitive property, and granting or revoking it (the staff UI's twin of the admin screen)."""
     actor = request.user
     definition = _property_or_404(actor, type_name, name)
-    form = GrantForm(actor=actor)
+    form, done, revoke_error = grant_post_handle(request, definition)
     form.fields["level"].label = "Access"
-    revoke_error = ""
-    if request.method == "POST":
-        try:
-            if "revoke" in request.POST:
-                grantee = grantee_from(request.POST["revoke"], actor)
-                grants.property_revoke(actor=actor, definition=definition, grantee=grantee)
-                messages.success(request, f"Revoked {grantee}'s access to {definition.label}.")
-                return redirect(request.path)
-            form = GrantForm(request.POST, actor=actor)
-            form.fields["level"].label = "Access"
-            if form.is_valid():
-                grantee = grantee_from(form.cleaned_data["grantee"], actor)
-                level = form.cleaned_data["level"]
-                grants.property_grant(actor=actor, definition=definition, grantee=grantee, level=level)
-                can = "view and edit" if level == "edit" else "view"
-                messages.success(request, f"{grantee} may now {can} {definition.label}.")
-                return redirect(request.path)
-        except (ValidationError, PermissionDenied) as exc:
-            if "revoke" in request.POST:
-                revoke_error = " ".join(exc.messages if isinstance(exc, ValidationError) else [str(exc)])
-            else:
-                _add_errors(form, exc)
+    if done:
+        messages.success(request, done)
+        return redirect(request.path)
     sensitive = definition.is_sensitive
     return render(
         request,
@@ -405,7 +368,7 @@ def property_access(request: HttpRequest, type_name: str, name: str) -> HttpResp
             "object_type": definition.object_type,
             "definition": definition,
             "lines": grants.property_access_list(actor=actor, definition=definition) if sensitive else [],
-            "grants": _grants_of(definition, actor) if sensitive else [],
+            "grants": grants.property_grant_list(actor=actor, definition=definition) if sensitive else [],
             "form": form,
             "revoke_error": revoke_error,
         },

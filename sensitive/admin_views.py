@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from guardian.shortcuts import get_groups_with_perms, get_users_with_perms
 
 from accounts.models import Team, User
 from accounts.sudo import require_sudo_mode
@@ -38,6 +37,39 @@ def grantee_from(value: str, actor: User) -> User | Team:
     return found
 
 
+def grant_post_handle(request, definition: PropertyDefinition) -> tuple[GrantForm, str, str]:
+    """Apply a posted grant or revoke through the services: (form to show, success message, revoke error).
+
+    Shared by the admin screen and the staff UI's settings screen.
+    """
+    actor = request.user
+    form = GrantForm(actor=actor)
+    if request.method != "POST":
+        return form, "", ""
+    try:
+        if "revoke" in request.POST:
+            grantee = grantee_from(request.POST["revoke"], actor)
+            grants.property_revoke(actor=actor, definition=definition, grantee=grantee)
+            return form, f"Revoked {grantee}'s access to {definition.label}.", ""
+        form = GrantForm(request.POST, actor=actor)
+        if form.is_valid():
+            grantee = grantee_from(form.cleaned_data["grantee"], actor)
+            level = form.cleaned_data["level"]
+            grants.property_grant(actor=actor, definition=definition, grantee=grantee, level=level)
+            can = "view and edit" if level == "edit" else "view"
+            return form, f"{grantee} may now {can} {definition.label}.", ""
+    except (ValidationError, PermissionDenied) as exc:
+        messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        if "revoke" in request.POST:
+            return form, "", " ".join(messages_)
+        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, messages_)
+    return form, "", ""
+
+
 @require_sudo_mode(only_post=True)
 def property_access_view(request, definition_id, *, admin_site):
     actor = request.user
@@ -46,39 +78,21 @@ def property_access_view(request, definition_id, *, admin_site):
         raise Http404("No such property.")
     if not actor.is_super_admin:
         raise PermissionDenied("Only super admins manage access to sensitive properties.")
-    form = GrantForm(actor=actor)
-    if request.method == "POST":
-        try:
-            if "revoke" in request.POST:
-                grantee = grantee_from(request.POST["revoke"], actor)
-                grants.property_revoke(actor=actor, definition=definition, grantee=grantee)
-                messages.success(request, f"Revoked {grantee}'s access to {definition.label}.")
-                return HttpResponseRedirect(request.path)
-            form = GrantForm(request.POST, actor=actor)
-            if form.is_valid():
-                grantee = grantee_from(form.cleaned_data["grantee"], actor)
-                grants.property_grant(
-                    actor=actor, definition=definition, grantee=grantee, level=form.cleaned_data["level"]
-                )
-                messages.success(request, f"{grantee} may now {form.cleaned_data['level']} {definition.label}.")
-                return HttpResponseRedirect(request.path)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-    direct = get_users_with_perms(definition, attach_perms=True, with_superusers=False, with_group_users=False)
-    team_grants = [
-        (Team.objects.get(group=group), grants._level(perms))
-        for group, perms in get_groups_with_perms(definition, attach_perms=True).items()
-        if Team.objects.filter(group=group, tenant_id=actor.tenant_id).exists()
-    ]
+    form, done, revoke_error = grant_post_handle(request, definition)
+    if done:
+        messages.success(request, done)
+        return HttpResponseRedirect(request.path)
+    if revoke_error:
+        messages.error(request, revoke_error)
+    given = grants.property_grant_list(actor=actor, definition=definition) if definition.is_sensitive else []
     context = {
         **admin_site.each_context(request),
         "title": f"Who can see {definition.label}",
         "definition": definition,
         "opts": PropertyDefinition._meta,
         "lines": grants.property_access_list(actor=actor, definition=definition) if definition.is_sensitive else [],
-        "direct_grants": [(user, grants._level(perms)) for user, perms in direct.items()],
-        "team_grants": team_grants,
+        "direct_grants": [(grantee, level) for kind, grantee, level in given if kind == "user"],
+        "team_grants": [(grantee, level) for kind, grantee, level in given if kind == "team"],
         "form": form,
     }
     return TemplateResponse(request, "admin/crm/propertydefinition/access.html", context)

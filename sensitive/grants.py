@@ -113,6 +113,21 @@ def property_access_list(*, actor: User, definition: PropertyDefinition) -> list
     return sorted(lines, key=lambda line: (line.user.email, line.through))
 
 
+def property_grant_list(*, actor: User, definition: PropertyDefinition) -> list[tuple[str, User | Team, str]]:
+    """The grants on a property as given, for revoking: ("team" | "user", grantee, "view" | "edit").
+
+    "Who can see this" lists people; a grant to a team with no members yet shows only here.
+    """
+    if not actor.is_super_admin or definition.tenant_id != actor.tenant_id:
+        raise PermissionDenied("Only a super admin of this tenant can see the grants.")
+    team_perms = get_groups_with_perms(definition, attach_perms=True)
+    teams = Team.objects.for_tenant(actor.tenant_id).filter(group__in=list(team_perms)).select_related("group")
+    result: list[tuple[str, User | Team, str]] = [("team", team, _level(team_perms[team.group])) for team in teams]
+    users = get_users_with_perms(definition, attach_perms=True, with_superusers=False, with_group_users=False)
+    result += [("user", user, _level(perms)) for user, perms in users.items() if user.tenant_id == actor.tenant_id]
+    return sorted(result, key=lambda row: (row[0], str(row[1]).lower()))
+
+
 def user_access_list(*, actor: User, user: User) -> list[tuple[PropertyDefinition, str, str]]:
     """Every sensitive property `user` can view or edit: (property, level, through)."""
     if not actor.is_super_admin or user.tenant_id != actor.tenant_id:
