@@ -138,8 +138,7 @@ def mfa_enrol(request):
             else:
                 otp_login(request, device)
                 mark_confirmed(request)
-                request.session["new_backup_codes"] = mfa.backup_codes_create(user=user)
-                return redirect("mfa_backup_codes")
+                return _backup_codes_page(request, mfa.backup_codes_create(user=user))
         enrolment = mfa.enrolment_of(device)
     else:
         if security.has_mfa_device(user) and not user.is_verified():
@@ -150,11 +149,17 @@ def mfa_enrol(request):
     return render(request, "accounts/mfa_enrol.html", {"form": form, "enrolment": enrolment})
 
 
+def _backup_codes_page(request, codes: list[str]):
+    """Fresh backup codes, in this response only: they are never stored in clear, not even in the session."""
+    response = render(request, "accounts/backup_codes.html", {"codes": codes, "next": safe_next(request, None)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 def mfa_backup_codes(request):
-    """Shows freshly made backup codes once; a reload shows nothing."""
-    codes = request.session.pop("new_backup_codes", None)
-    return render(request, "accounts/backup_codes.html", {"codes": codes, "next": safe_next(request, None)})
+    """Backup codes are shown once, when made; this page only says so."""
+    return render(request, "accounts/backup_codes.html", {"codes": None, "next": safe_next(request, None)})
 
 
 @login_required
@@ -187,8 +192,7 @@ def mfa_device_remove(request):
 @require_POST
 @require_sudo_mode
 def mfa_backup_codes_create(request):
-    request.session["new_backup_codes"] = mfa.backup_codes_create(user=request.user)
-    return redirect("mfa_backup_codes")
+    return _backup_codes_page(request, mfa.backup_codes_create(user=request.user))
 
 
 @login_required

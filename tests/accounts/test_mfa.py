@@ -43,10 +43,11 @@ def test_enrolment_shows_a_qr_code_and_key_and_needs_a_first_code(signed_in, mem
 
     response = signed_in.post(reverse("mfa_enrol"), {"device": device.pk, "code": totp_code(device)})
 
-    assert response["Location"] == reverse("mfa_backup_codes")
     device.refresh_from_db()
     assert device.confirmed
-    codes_page = signed_in.get(reverse("mfa_backup_codes")).content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert not any("backup" in key for key in signed_in.session.keys())  # never stored, not even in the session
+    codes_page = response.content.decode()
     codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", codes_page)
     assert len(codes) == 10
     assert signed_in.get(reverse("mfa_backup_codes")).content.decode().count("<code>") == 0  # shown once

@@ -30,7 +30,7 @@ def test_a_new_user_enrols_an_authenticator_then_signs_in_with_it(page, live_ser
     assert page.get_by_role("alert").filter(has_text="not right").is_visible()
     page.get_by_label("Code").fill(code(secret))
     page.get_by_role("button", name="Turn on").click()
-    page.wait_for_url("**/accounts/mfa/backup-codes/")
+    page.get_by_role("heading", name="Your backup codes").wait_for()
     assert page.locator("#backup-codes li").count() == 10
     page.get_by_role("link", name="Continue").click()
     assert page.get_by_role("heading", name="Welcome, Max").is_visible()
