@@ -13,6 +13,13 @@ from django.db import connection
 ROWS_PER_STATEMENT = 1_000
 
 
+def uuid_to_db(value):
+    """A UUID as plain SQL must pass it: as is where the database has a uuid type, as hex text on SQLite."""
+    if value is None or connection.features.has_native_uuid_field:
+        return value
+    return value.hex
+
+
 def rows_insert(
     table: str, columns: Sequence[str], rows: Sequence[tuple], pg_types: Sequence[str], skip_conflicts: bool = False
 ) -> None:

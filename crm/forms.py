@@ -74,7 +74,7 @@ def display_value(definition: PropertyDefinition, value: Any) -> Any:
 
 
 def plain_value(value: Any) -> Any:
-    """Form types to the plain values crm.validation expects (as sensitive/forms.py does)."""
+    """Form types to the plain values crm.validation expects (the staff UI and sensitive/forms.py)."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dt.date | dt.datetime):

@@ -22,7 +22,7 @@ from accounts.models import Team, User
 from accounts.security import check_mfa_before_sensitive
 from audit import services as audit_services
 from audit.models import AuditEvent
-from core.db import rows_insert
+from core.db import rows_insert, uuid_to_db
 from crm import schema, selectors
 from crm.models import (
     Association,
@@ -224,7 +224,6 @@ def records_bulk_create(
 def _records_insert(records: list[Record]) -> None:
     """New records as plain inserts: the ORM's bulk_create spent most of its time preparing fields."""
     native = connection.features.has_native_uuid_field
-    as_db = (lambda value: value) if native else (lambda value: value.hex if value is not None else None)
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     rows = []
@@ -233,11 +232,11 @@ def _records_insert(records: list[Record]) -> None:
         properties = json.dumps(record.properties) if not native else Jsonb(record.properties)
         rows.append(
             (
-                as_db(record.pk),
-                as_db(record.tenant_id),
-                as_db(record.object_type_id),
-                record.owner_id and as_db(record.owner_id),
-                record.team_id and as_db(record.team_id),
+                uuid_to_db(record.pk),
+                uuid_to_db(record.tenant_id),
+                uuid_to_db(record.object_type_id),
+                uuid_to_db(record.owner_id),
+                uuid_to_db(record.team_id),
                 properties,
                 record.display_name,
                 stamp,
@@ -275,10 +274,9 @@ def association_create(*, actor: User, from_record: Record, to_record: Record, l
 def associations_bulk_create(*, actor: User, pairs: Iterable[tuple[Record, Record]], label: str = "") -> int:
     """Many links at once, as plain inserts (the ORM's bulk_create was a third of a demo seeding)."""
     tenant = _tenant_of(actor)
-    as_db = (lambda value: value) if connection.features.has_native_uuid_field else (lambda value: value.hex)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     rows = [
-        (as_db(uuid.uuid4()), as_db(tenant.pk), as_db(a.pk), as_db(b.pk), label, now, now)
+        (uuid_to_db(uuid.uuid4()), uuid_to_db(tenant.pk), uuid_to_db(a.pk), uuid_to_db(b.pk), label, now, now)
         for a, b in pairs
         if a.tenant_id == tenant.pk and b.tenant_id == tenant.pk and a.pk != b.pk
     ]

@@ -7,9 +7,7 @@ user changed and may edit to `values_write`. The ciphertext never reaches a form
 
 from __future__ import annotations
 
-from django import forms
-
-from crm.forms import property_form_field
+from crm.forms import plain_value, property_form_field
 from sensitive import selectors, services
 from sensitive.permissions import PropertyAccess
 from sensitive.readings import State
@@ -61,21 +59,6 @@ class SensitiveFieldsMixin:
             value = self.cleaned_data.get(key)
             if definition.is_highly_sensitive and value in (None, ""):
                 continue  # an empty masked field means "keep"
-            changes[definition.name] = _plain(value)
+            changes[definition.name] = plain_value(value)
         if changes:
             services.values_write(actor=self.sensitive_actor, record=record, values=changes)
-
-
-def _plain(value):
-    """Form types to the plain values crm.validation expects."""
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-class SensitiveForm(SensitiveFieldsMixin, forms.Form):
-    pass

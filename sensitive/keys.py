@@ -89,13 +89,13 @@ def _file_master_key(path: Path) -> MasterKey:
         cached = _file_master_cache.get(path)
         if cached and cached[0] == mtime:
             return cached[1]
-        handle = _read_master_key_file(path)
+        handle = read_master_key_file(path)
         key = MasterKey(aead=handle.primitive(aead.Aead), ref=f"file:{handle.keyset_info().primary_key_id}")
         _file_master_cache[path] = (mtime, key)
         return key
 
 
-def _read_master_key_file(path: Path) -> tink.KeysetHandle:
+def read_master_key_file(path: Path) -> tink.KeysetHandle:
     if path.stat().st_mode & 0o077:
         logger.warning("The master key file %s can be read by other users; run: chmod 600 %s", path, path)
     try:
@@ -126,10 +126,6 @@ def write_master_key_file(path: Path, handle: tink.KeysetHandle) -> None:
         os.fsync(handle_file.fileno())
     os.replace(temporary, path)
     _file_master_cache.pop(path, None)
-
-
-def read_master_key_file(path: Path) -> tink.KeysetHandle:
-    return _read_master_key_file(path)
 
 
 def _kms_aead(uri: str) -> aead.Aead:

@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit import services as audit_services
 from audit.models import AuditEvent
+from core.db import uuid_to_db
 from crm.models import PropertyDefinition, Record
 from sensitive import crypto, keys
 from sensitive.models import SensitiveValue
@@ -136,13 +137,12 @@ def _ciphertexts(record_ids: list, property_ids: list):
     """(record id, property id, ciphertext) rows, by plain SQL: the ORM's per-row converters were most of
     the cost of a bulk read. Ids come back as UUIDs whatever the database stores them as."""
     native = connection.features.has_native_uuid_field
-    to_db = (lambda value: value) if native else (lambda value: value.hex)
     from_db = (lambda value: value) if native else uuid.UUID
     table = SensitiveValue._meta.db_table
-    properties = [to_db(pk) for pk in property_ids]
+    properties = [uuid_to_db(pk) for pk in property_ids]
     with connection.cursor() as cursor:
         for start in range(0, len(record_ids), CHUNK):
-            chunk = [to_db(pk) for pk in record_ids[start : start + CHUNK]]
+            chunk = [uuid_to_db(pk) for pk in record_ids[start : start + CHUNK]]
             if native:
                 # Two array parameters instead of thousands of placeholders to quote and parse.
                 where, params = "record_id = ANY(%s::uuid[]) AND property_id = ANY(%s::uuid[])", [chunk, properties]

@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.security import check_mfa_before_sensitive
 from audit import services as audit_services
 from audit.models import AuditEvent
-from core.db import rows_insert
+from core.db import rows_insert, uuid_to_db
 from crm.models import PropertyDefinition, Record
 from crm.validation import clean_values
 from sensitive import crypto, keys
@@ -147,8 +147,6 @@ class _RawInsert:
         self.batch_size = batch_size
         self.rows: list[tuple] = []
         self.written = 0
-        native_uuid = connection.features.has_native_uuid_field
-        self.as_uuid = (lambda u: u) if native_uuid else (lambda u: u.hex)
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
 
     def add(self, tenant_keys, record: Record, definition: PropertyDefinition, value: Any) -> None:
@@ -157,9 +155,9 @@ class _RawInsert:
         index = crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None
         self.rows.append(
             (
-                self.as_uuid(record.tenant_id),
-                self.as_uuid(record.pk),
-                self.as_uuid(definition.id),
+                uuid_to_db(record.tenant_id),
+                uuid_to_db(record.pk),
+                uuid_to_db(definition.id),
                 ciphertext,
                 crypto.key_id_of(ciphertext),
                 index,

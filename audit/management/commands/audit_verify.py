@@ -19,9 +19,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No tenant named {tenant!r}.")
             chains = [(found.name, chain_key(found.pk))]
         else:
-            names = dict(Tenant.objects.values_list("id", "name"))
+            names = {str(pk): name for pk, name in Tenant.objects.values_list("id", "name")}
             chains = [
-                (PLATFORM_CHAIN if key == PLATFORM_CHAIN else names.get(_uuid(key), key), key)
+                (PLATFORM_CHAIN if key == PLATFORM_CHAIN else names.get(key, key), key)
                 for key in AuditChainHead.objects.order_by("chain").values_list("chain", flat=True)
             ]
         broken = []
@@ -41,12 +41,3 @@ class Command(BaseCommand):
         where = f"event #{fault.seq}" + (f" (id {fault.event_id})" if fault.event_id else "")
         self.stdout.write(self.style.ERROR(f"{name}: BROKEN at {where}: {fault.reason}; {checked} events before it."))
         broken.append(name)
-
-
-def _uuid(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
