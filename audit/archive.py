@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from audit import chain as audit_chain
-from audit.models import GENESIS, AuditChainHead, AuditEvent, AuditEventRecord
+from audit import record_index
+from audit.models import GENESIS, AuditChainHead, AuditEvent
 
 FILE_EVENTS = 100_000
 FIELDS = ("id", "chain", "seq", "prev_hash", "hash", "tenant_id", "actor_id", "actor_email", "kind", "surface",
@@ -67,7 +68,7 @@ def chain_archive(*, chain: str, before: dt.datetime, directory: Path | None = N
             path = directory / f"{batch[0].seq:012d}-{batch[-1].seq:012d}.jsonl.gz"
             _write(path, batch)
             ids = [event.pk for event in batch]
-            QuerySet.delete(AuditEventRecord.objects.filter(event_id__in=ids))
+            record_index.rows_delete(ids)
             # The one place events leave the database: after they are safe in the file.
             QuerySet.delete(AuditEvent.objects.filter(pk__in=ids))
             head.archived_seq, head.archived_hash = batch[-1].seq, batch[-1].hash

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from accounts.models import User
-from audit.models import AuditEvent, AuditEventRecord
+from audit import record_index
+from audit.models import AuditEvent
 from crm.models import PropertyDefinition, Record
 
 
@@ -36,8 +37,7 @@ def event_list(
     if actor_id:
         events = events.filter(actor_id=actor_id)
     if record_id:
-        # Through the (record_id, -event) index rather than a scan of the record_ids JSON.
-        events = events.filter(record_links__record_id=record_id)
+        events = record_index.events_concerning(events, record_id)
     if property_name:
         # JSON containment (`__contains`) is not supported on SQLite; the quoted name, matched against the
         # JSON text, is portable and exact because property names are [a-z0-9_] and stored as JSON strings.
@@ -72,9 +72,7 @@ def event_record_known(*, actor: User, record_id: uuid.UUID) -> bool:
     _require_super_admin(actor)
     if Record.objects.for_tenant(actor.tenant_id).filter(pk=record_id).exists():
         return True
-    return AuditEventRecord.objects.filter(
-        record_id=record_id, event_id__in=AuditEvent.objects.filter(tenant_id=actor.tenant_id).values("pk")
-    ).exists()
+    return record_index.events_concerning(AuditEvent.objects.filter(tenant_id=actor.tenant_id), record_id).exists()
 
 
 def event_records(*, actor: User, record_ids: Iterable[str]) -> dict[str, Record]:

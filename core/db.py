@@ -6,8 +6,10 @@ escapes every bytea value in Python; COPY BINARY sends the bytes as they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+import psycopg
 from django.db import connection
 
 ROWS_PER_STATEMENT = 1_000
@@ -85,3 +87,20 @@ def _copy(cursor, table: str, names: str, rows: Sequence[tuple], pg_types: Seque
         copy.set_types(list(pg_types))
         for row in rows:
             copy.write_row(row)
+
+
+@contextmanager
+def binary_cursor() -> Iterator:
+    """PostgreSQL only: a cursor that binds parameters on the server and reads rows in binary.
+
+    Django's cursors bind on the client and read text, which in a bulk read of bytea cost a
+    third of the fetch. This one still goes through Django's wrapper (query log, execute
+    wrappers, error translation) and the connection's current transaction.
+    """
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = psycopg.Cursor(connection.connection)
+    raw.format = psycopg.pq.Format.BINARY
+    wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    with wrapped as cursor:
+        yield cursor

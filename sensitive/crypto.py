@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import unicodedata
 import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -57,6 +58,46 @@ def encrypt(keys, value: Any, ad: bytes) -> bytes:
 
 def decrypt(keys, ciphertext: bytes, ad: bytes) -> Any:
     return decode(keys.aead.decrypt(bytes(ciphertext), ad))
+
+
+class _Undecryptable:
+    def __repr__(self) -> str:
+        return "UNDECRYPTABLE"
+
+
+UNDECRYPTABLE = _Undecryptable()  # in place of a value that does not decrypt or decode
+
+
+def encrypt_many(keys, items: Iterable[tuple[Any, bytes]]) -> list[bytes]:
+    """Ciphertexts of (value, associated data) pairs, in order."""
+    return keys.batch.encrypt_many([(encode(value), ad) for value, ad in items])
+
+
+def decrypt_many(keys, items: Sequence[tuple[bytes, bytes]]) -> list[Any]:
+    """Values of (ciphertext, associated data) pairs, in order; UNDECRYPTABLE where one fails
+    (tampered, moved from another row, or under a key the tenant no longer has)."""
+    plaintexts = keys.batch.decrypt_many(items)
+    values = iter(_decode_all([plaintext for plaintext in plaintexts if plaintext is not None]))
+    return [UNDECRYPTABLE if plaintext is None else next(values) for plaintext in plaintexts]
+
+
+def _decode_all(plaintexts: list[bytes]) -> list[Any]:
+    """One JSON parse for the whole batch (the padding is JSON whitespace): a parse per value cost
+    more than the decryption. Should the batch not parse, each value is parsed on its own."""
+    try:
+        values = json.loads(b"[" + b",".join(plaintexts) + b"]")
+        if len(values) == len(plaintexts):
+            return values
+    except ValueError:
+        pass
+    return [_decode_or_fail(plaintext) for plaintext in plaintexts]
+
+
+def _decode_or_fail(plaintext: bytes) -> Any:
+    try:
+        return decode(plaintext)
+    except ValueError:
+        return UNDECRYPTABLE
 
 
 def normalise(value: Any) -> bytes:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import Any
 
 
@@ -23,16 +22,28 @@ MARKERS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Reading:
     """One sensitive value as an actor may see it: the value, or a marker saying why not.
 
     Its repr never shows the value, so a Reading in a log line or an error report leaks nothing.
+    Treat it as immutable. A plain class rather than a frozen dataclass: a bulk read makes one per
+    value, and a frozen dataclass took six times as long to make.
     """
 
-    state: State
-    value: Any = None
-    hint: str = ""
+    __slots__ = ("hint", "state", "value")
+
+    def __init__(self, state: State, value: Any = None, hint: str = "") -> None:
+        self.state = state
+        self.value = value
+        self.hint = hint
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reading):
+            return NotImplemented
+        return (self.state, self.value, self.hint) == (other.state, other.value, other.hint)
+
+    def __hash__(self) -> int:
+        return hash((self.state, self.hint))
 
     @property
     def is_value(self) -> bool:
