@@ -81,6 +81,18 @@ def decrypt_many(keys, items: Sequence[tuple[bytes, bytes]]) -> list[Any]:
     return [UNDECRYPTABLE if plaintext is None else next(values) for plaintext in plaintexts]
 
 
+def reencrypt_many(keys, items: Sequence[tuple[bytes, bytes]]) -> list[bytes | None]:
+    """New ciphertexts under the primary key of (ciphertext, associated data) pairs, in order; None
+    where one does not decrypt. The plaintexts are not decoded: rotation has no use for the values."""
+    plaintexts = keys.batch.decrypt_many(items)
+    fresh = iter(
+        keys.batch.encrypt_many(
+            [(plaintext, ad) for plaintext, (_, ad) in zip(plaintexts, items, strict=True) if plaintext is not None]
+        )
+    )
+    return [None if plaintext is None else next(fresh) for plaintext in plaintexts]
+
+
 def _decode_all(plaintexts: list[bytes]) -> list[Any]:
     """One JSON parse for the whole batch (the padding is JSON whitespace): a parse per value cost
     more than the decryption. Should the batch not parse, each value is parsed on its own."""

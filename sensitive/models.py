@@ -36,7 +36,9 @@ class SensitiveValue(models.Model):
 
     The ciphertext is bound (associated data) to tenant, object type, record and property,
     so it fails to decrypt anywhere else. `key_id` is the Tink key id from the ciphertext's
-    prefix, kept in a column so a rotation finds the values still on an old key with an index.
+    prefix, kept in a column so a rotation can tell the values still on an old key; it walks a
+    tenant's values in id order (the tenant, id index) and skips those on the new key. No index on
+    `key_id`: it would be rewritten by every re-encryption and serve only the rotation's counts.
     """
 
     # No single-column indexes: the composite ones below lead with each of these columns, and every
@@ -56,7 +58,7 @@ class SensitiveValue(models.Model):
         ]
         indexes = [
             models.Index(fields=["property", "blind_index"], name="sensitive_blind_index_idx"),
-            models.Index(fields=["tenant", "key_id"], name="sensitive_key_id_idx"),
+            models.Index(fields=["tenant", "id"], name="sensitive_tenant_id_idx"),
         ]
 
     def __str__(self) -> str:

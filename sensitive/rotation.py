@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import tink
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -121,7 +120,11 @@ def tenant_key_rotate(
 
 @sensitive_variables()
 def _reencrypt(tenant, *, batch_size: int, max_batches: int | None, progress: Progress | None) -> RotationResult:
-    object_types = dict(PropertyDefinition.objects.filter(tenant=tenant).values_list("pk", "object_type_id"))
+    # Associated data = a prefix per object type, the record id, the property id.
+    ad_parts = {
+        property_id: (crypto.associated_data_prefix(tenant.pk, type_id), property_id.bytes)
+        for property_id, type_id in PropertyDefinition.objects.filter(tenant=tenant).values_list("pk", "object_type_id")
+    }
     done = batches = 0
     last_id = 0
     while max_batches is None or batches < max_batches:
@@ -134,17 +137,17 @@ def _reencrypt(tenant, *, batch_size: int, max_batches: int | None, progress: Pr
         )
         if not rows:
             break
+        items = []
+        for _, record_id, property_id, ciphertext in rows:
+            prefix, property_bytes = ad_parts[property_id]
+            items.append((bytes(ciphertext), prefix + record_id.bytes + property_bytes))
         updates = []
-        for pk, record_id, property_id, ciphertext in rows:
-            ad = crypto.associated_data(tenant.pk, object_types[property_id], record_id, property_id)
-            try:
-                value = crypto.decrypt(tenant_keys, ciphertext, ad)
-            except tink.TinkError:
+        for (pk, *_), (old, _), new in zip(rows, items, crypto.reencrypt_many(tenant_keys, items), strict=True):
+            if new is None:
                 # Left as it is: rotation must never turn an unreadable value into a lost one.
                 logger.error("Sensitive value %s cannot be decrypted during rotation; it stays on its key.", pk)
                 continue
-            new = crypto.encrypt(tenant_keys, value, ad)
-            updates.append((pk, new, crypto.key_id_of(new), bytes(ciphertext)))
+            updates.append((pk, new, crypto.key_id_of(new), old))
         with transaction.atomic():
             _update_ciphertexts(updates)
         done += len(updates)
