@@ -5,8 +5,9 @@
 Runs against the database DATABASE_URL names (SQLite by default, or PostgreSQL), but in a
 database of its own made with Django's test-database machinery ("bench_crypto" on PostgreSQL,
 a temporary file on SQLite), with a master key file of its own: the developer's data and keys
-are never touched. Both paths of each comparison run in the same process, one after the other,
-because these machines are too noisy for figures from separate runs to be compared.
+are never touched. Both paths of each comparison run in the same process, because these machines
+are too noisy for figures from separate runs to be compared; for decryption they take turns batch
+by batch.
 
 "Raw" loops do the per-value work no implementation can avoid (building the associated data,
 JSON encoding or decoding, the Tink call) and nothing else, on the same values as the choke
@@ -178,21 +179,46 @@ def encrypt_raw(tenant_keys: keys.TenantKeys, inputs: Sequence[tuple]) -> tuple[
     return full, bare
 
 
-def decrypt_chokepoint(bench: Bench, records: Sequence[Record], batch: int, expected: int) -> float:
-    """values_read over the records, `batch` at a time, as a list page or an export would call it."""
-    seconds = 0.0
+def decrypt_compare(
+    bench: Bench, records: Sequence[Record], batch: int, expected: int, tenant_keys: keys.TenantKeys
+) -> tuple[float, float, float]:
+    """values_read over the records, `batch` at a time (as a list page or an export calls it), each
+    call followed by raw Tink on the same batch's ciphertexts, with their decoding and bare. The
+    paths take turns batch by batch so that the machine's drift falls on all three alike.
+    """
+    stored = ciphertexts_by_record(bench)
+    decrypt, associated_data, decode = tenant_keys.aead.decrypt, crypto.associated_data, crypto.decode
+    seconds = {"chokepoint": 0.0, "raw": 0.0, "bare": 0.0}
     decrypted = 0
-    with tqdm(total=expected, desc="Choke point decrypt", unit="val") as bar:
+    with tqdm(total=expected, desc="Decrypt: choke point and raw Tink in turns", unit="val") as bar:
         for chunk in chunks(records, batch):
+            inputs = [value for record in chunk for value in stored.get(record.pk, ())]
+            prepared = [(ciphertext, associated_data(t, o, r, p)) for t, o, r, p, ciphertext in inputs]
+
             started = time.perf_counter()
             readings = sensitive_selectors.values_read(actor=bench.admin, records=chunk)
-            seconds += time.perf_counter() - started
+            seconds["chokepoint"] += time.perf_counter() - started
+
+            started = time.perf_counter()
+            for tenant_id, type_id, record_id, property_id, ciphertext in inputs:
+                decode(decrypt(ciphertext, associated_data(tenant_id, type_id, record_id, property_id)))
+            seconds["raw"] += time.perf_counter() - started
+
+            started = time.perf_counter()
+            for ciphertext, ad in prepared:
+                decrypt(ciphertext, ad)
+            seconds["bare"] += time.perf_counter() - started
+
             count = sum(reading.state == State.VALUE for row in readings.values() for reading in row.values())
             decrypted += count
             bar.update(count)
     if decrypted != expected:
         sys.exit(f"values_read gave {decrypted:,} values, {expected:,} were written: the figures would mislead.")
-    return report("choke point decrypt (values_read)", decrypted, seconds)
+    return (
+        report("choke point decrypt (values_read)", decrypted, seconds["chokepoint"]),
+        report("raw Tink decrypt (+ AD and JSON decoding)", decrypted, seconds["raw"]),
+        report("raw Tink decrypt (bare calls)", decrypted, seconds["bare"]),
+    )
 
 
 def queries_per_call(bench: Bench, records: Sequence[Record], batch: int) -> tuple[int, int]:
@@ -203,29 +229,14 @@ def queries_per_call(bench: Bench, records: Sequence[Record], batch: int) -> tup
     return len(captured), len(chunk)
 
 
-def ciphertexts_load(bench: Bench) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID, bytes]]:
+def ciphertexts_by_record(bench: Bench) -> dict[uuid.UUID, list[tuple]]:
+    """The stored ciphertexts with what their associated data is made of, by record, loaded untimed."""
     type_id = bench.contacts.pk
     rows = SensitiveValue.objects.filter(tenant=bench.tenant).values_list("record_id", "property_id", "ciphertext")
-    return [
-        (bench.tenant.pk, type_id, record_id, property_id, bytes(ciphertext))
-        for record_id, property_id, ciphertext in rows.iterator(chunk_size=10_000)
-    ]
-
-
-def decrypt_raw(tenant_keys: keys.TenantKeys, inputs: Sequence[tuple]) -> tuple[float, float]:
-    """A tight loop of Tink decryptions of the stored ciphertexts: with their decoding, and the bare calls."""
-    decrypt = tenant_keys.aead.decrypt
-    associated_data, decode = crypto.associated_data, crypto.decode
-    started = time.perf_counter()
-    for tenant_id, type_id, record_id, property_id, ciphertext in inputs:
-        decode(decrypt(ciphertext, associated_data(tenant_id, type_id, record_id, property_id)))
-    full = report("raw Tink decrypt (+ AD and JSON decoding)", len(inputs), time.perf_counter() - started)
-    prepared = [(c, associated_data(t, o, r, p)) for t, o, r, p, c in inputs]
-    started = time.perf_counter()
-    for ciphertext, ad in prepared:
-        decrypt(ciphertext, ad)
-    bare = report("raw Tink decrypt (bare calls)", len(prepared), time.perf_counter() - started)
-    return full, bare
+    stored: dict[uuid.UUID, list[tuple]] = {}
+    for record_id, property_id, ciphertext in rows.iterator(chunk_size=10_000):
+        stored.setdefault(record_id, []).append((bench.tenant.pk, type_id, record_id, property_id, bytes(ciphertext)))
+    return stored
 
 
 def rotate(bench: Bench, total: int) -> float:
@@ -271,10 +282,9 @@ def run(values: int, batch: int) -> dict[str, Any]:
     print("Loading the records (outside the timings)...", flush=True)
     records = list(crm_selectors.record_list(actor=bench.admin, object_type=bench.contacts))
     readable_check(bench, records, plan, "After writing")
-    decrypt_cp = decrypt_chokepoint(bench, records, batch, total)
+    decrypt_cp, decrypt_full, decrypt_bare = decrypt_compare(bench, records, batch, total, tenant_keys)
     queries, per = queries_per_call(bench, records, batch)
     print(f"values_read: {queries} SQL queries for a call of {per:,} records", flush=True)
-    decrypt_full, decrypt_bare = decrypt_raw(tenant_keys, ciphertexts_load(bench))
 
     rotation_rate = rotate(bench, total)
     readable_check(bench, records, plan, "After rotation")

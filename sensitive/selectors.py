@@ -69,11 +69,14 @@ def values_read(
     records = list(records)
     if not records:
         return {}
-    if any(record.tenant_id != actor.tenant_id for record in records):
+    # Compared as integers: UUID equality is Python code, and this runs once per record.
+    tenant = actor.tenant_id.int if actor.tenant_id else None
+    if any(record.tenant_id.int != tenant for record in records):
         raise PermissionDenied("Records of another tenant cannot be read.")
     state = keys.tenant_state(actor.tenant_id)
     access = PropertyAccess(actor, state)
-    type_ids = {record.object_type_id for record in records}
+    type_of = [record.object_type_id for record in records]
+    type_ids = set(type_of)
     by_type: dict[Any, list[PropertyDefinition]] = defaultdict(list)
     for definition in sensitive_definitions(object_type_ids=type_ids, names=names):
         by_type[definition.object_type_id].append(definition)
@@ -92,10 +95,14 @@ def values_read(
     # One row per record, a copy of its type's template; `rows` in the order of `records`.
     templates = {type_id: {d.name: start_as[d.id] for d in by_type[type_id]} for type_id in type_ids}
     pks = [record.pk for record in records]
-    readings: Readings = {pk: templates[record.object_type_id].copy() for pk, record in zip(pks, records, strict=True)}
+    if len(templates) == 1:
+        (template,) = templates.values()
+        readings: Readings = {pk: template.copy() for pk in pks}
+    else:
+        readings = {pk: templates[type_id].copy() for pk, type_id in zip(pks, type_of, strict=True)}
     rows = list(readings.values()) if len(readings) == len(pks) else [readings[pk] for pk in pks]
     if to_decrypt:
-        _decrypt_into(rows, records, pks, to_decrypt, state)
+        _decrypt_into(rows, records, pks, type_of, to_decrypt, state)
         kind = AuditEvent.Kind.SENSITIVE_REVEAL if reveal else AuditEvent.Kind.SENSITIVE_READ
         audit_services.event_record(
             kind=kind,
@@ -112,6 +119,7 @@ def _decrypt_into(
     rows: list[dict[str, Reading]],
     records: list[Record],
     record_ids: list[uuid.UUID],
+    type_of: list[uuid.UUID],
     definitions: dict[Any, PropertyDefinition],
     state,
 ) -> None:
@@ -129,12 +137,12 @@ def _decrypt_into(
     order = list(definitions.values())
     names = [definition.name for definition in order]
     # Associated data from shared prefixes: tenant and object type, then record, then property.
-    prefixes = {
-        type_id: crypto.associated_data_prefix(tenant_id, type_id) for type_id in {r.object_type_id for r in records}
-    }
-    record_ad = [
-        prefixes[record.object_type_id] + record_id.bytes for record, record_id in zip(records, record_ids, strict=True)
-    ]
+    prefixes = {type_id: crypto.associated_data_prefix(tenant_id, type_id) for type_id in set(type_of)}
+    if len(prefixes) == 1:
+        (prefix,) = prefixes.values()
+        record_ad = [prefix + record_id.bytes for record_id in record_ids]
+    else:
+        record_ad = [prefixes[t] + record_id.bytes for t, record_id in zip(type_of, record_ids, strict=True)]
     property_ad = [definition.id.bytes for definition in order]
     found = _ciphertexts(record_ids, [definition.id for definition in order])
     values = crypto.decrypt_many(

@@ -33,14 +33,19 @@ class BatchAead:
 
     def decrypt_many(self, items: Sequence[tuple[bytes, bytes]]) -> list[bytes | None]:
         """Plaintexts in the order of `items`; None where a ciphertext does not decrypt."""
+        primary = self._pset.primary().identifier
+        primary_decrypt, primary_skip = self._decryption_for(primary)
         by_prefix: dict[bytes, tuple] = {}
         plaintexts: list[bytes | None] = []
         for ciphertext, associated_data in items:
-            prefix = ciphertext[:PREFIX_SIZE]
-            found = by_prefix.get(prefix)
-            if found is None:
-                found = by_prefix[prefix] = self._decryption_for(prefix)
-            decrypt, skip = found
+            if ciphertext.startswith(primary):  # most values, and all outside a rotation
+                decrypt, skip = primary_decrypt, primary_skip
+            else:
+                prefix = ciphertext[:PREFIX_SIZE]
+                found = by_prefix.get(prefix)
+                if found is None:
+                    found = by_prefix[prefix] = self._decryption_for(prefix)
+                decrypt, skip = found
             try:
                 plaintexts.append(decrypt(ciphertext[skip:], associated_data))
             except tink.TinkError:
