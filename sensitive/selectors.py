@@ -108,7 +108,7 @@ def values_read(
             kind=kind,
             actor=actor,
             object_type=",".join(sorted({definition.object_type_name for definition in to_decrypt.values()})),
-            record_ids=[str(pk) for pk in readings],
+            record_ids=list(map(str, readings)),
             property_names=[definition.name for definition in to_decrypt.values()],
             details={"purpose": purpose},
         )
