@@ -96,6 +96,15 @@ def _copy(cursor, table: str, names: str, rows: Sequence[tuple], pg_types: Seque
             copy.write_row(row)
 
 
+class _UnpreparedBinaryCursor(psycopg.Cursor):
+    """Binary rows, and statements never prepared: behind a pooler in transaction mode a prepared
+    statement may be missing on the next server connection, and a generic plan may not suit the
+    batch at hand."""
+
+    def execute(self, query, params=None, *, prepare=False, binary=True):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
 @contextmanager
 def binary_cursor() -> Iterator:
     """PostgreSQL only: a cursor that binds parameters on the server and reads rows in binary.
@@ -106,8 +115,7 @@ def binary_cursor() -> Iterator:
     """
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = psycopg.Cursor(connection.connection)
-    raw.format = psycopg.pq.Format.BINARY
+    raw = _UnpreparedBinaryCursor(connection.connection)
     wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     with wrapped as cursor:
         yield cursor
