@@ -57,8 +57,9 @@ def _head_lock(key: str) -> tuple[int, str]:
     """The chain's last (seq, hash), its row locked until the transaction ends. Plain SQL: every
     audited call makes this query and the update after it, and the ORM doubled their cost."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT seq, hash FROM {HEADS} WHERE chain = %s{lock}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT seq, hash FROM {HEADS} WHERE chain = %s{lock}", [key])  # noqa: S608
+        cursor.execute(select, [key])
         row = cursor.fetchone()
         if row is not None:
             return row
@@ -67,7 +68,7 @@ def _head_lock(key: str) -> tuple[int, str]:
                 AuditChainHead.objects.create(chain=key)
         except IntegrityError:
             pass  # another process made it first
-        cursor.execute(f"SELECT seq, hash FROM {HEADS} WHERE chain = %s{lock}", [key])  # noqa: S608
+        cursor.execute(select, [key])
         return cursor.fetchone()
 
 

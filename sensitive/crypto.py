@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -66,11 +66,6 @@ class _Undecryptable:
 
 
 UNDECRYPTABLE = _Undecryptable()  # in place of a value that does not decrypt or decode
-
-
-def encrypt_many(keys, items: Iterable[tuple[Any, bytes]]) -> list[bytes]:
-    """Ciphertexts of (value, associated data) pairs, in order."""
-    return keys.batch.encrypt_many([(encode(value), ad) for value, ad in items])
 
 
 def decrypt_many(keys, items: Sequence[tuple[bytes, bytes]]) -> list[Any]:

@@ -188,10 +188,10 @@ def _ciphertexts(record_ids: list, property_ids: list) -> list[tuple[int, int, b
                 )
                 rows += cursor.fetchall()
         return rows
+    property_at = {pk.hex: i for i, pk in enumerate(property_ids)}
     with connection.cursor() as cursor:
         for start in range(0, len(record_ids), CHUNK):
             record_at = {pk.hex: start + i for i, pk in enumerate(record_ids[start : start + CHUNK])}
-            property_at = {pk.hex: i for i, pk in enumerate(property_ids)}
             cursor.execute(
                 f"SELECT record_id, property_id, ciphertext FROM {table} "  # noqa: S608
                 f"WHERE record_id IN ({', '.join(['%s'] * len(record_at))}) "
