@@ -22,6 +22,15 @@ def uuid_to_db(value):
     return value.hex
 
 
+UUID_LIST = "string_to_array(%s, ',')::uuid[]"  # the SQL for a uuid_list parameter, on PostgreSQL
+
+
+def uuid_list(values: Sequence) -> str:
+    """UUIDs as one text parameter for UUID_LIST. psycopg adapts a list of UUIDs element by
+    element in Python, which cost a bulk read of 1,000 records three times this."""
+    return ",".join([value.hex for value in values])
+
+
 def rows_insert(
     table: str, columns: Sequence[str], rows: Sequence[tuple], pg_types: Sequence[str], skip_conflicts: bool = False
 ) -> None:

@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit import services as audit_services
 from audit.models import AuditEvent
-from core.db import binary_cursor, uuid_to_db
+from core.db import UUID_LIST, binary_cursor, uuid_list, uuid_to_db
 from crm.models import ObjectType, PropertyDefinition, Record
 from sensitive import crypto, keys
 from sensitive.models import SensitiveValue
@@ -181,10 +181,10 @@ def _ciphertexts(record_ids: list, property_ids: list) -> list[tuple[int, int, b
             for start in range(0, len(record_ids), CHUNK):
                 cursor.execute(
                     f"SELECT r.n - 1 + %s, p.n - 1, s.ciphertext "  # noqa: S608
-                    f"FROM unnest(%s::uuid[]) WITH ORDINALITY r(id, n) "
+                    f"FROM unnest({UUID_LIST}) WITH ORDINALITY r(id, n) "
                     f"JOIN {table} s ON s.record_id = r.id "
-                    f"JOIN unnest(%s::uuid[]) WITH ORDINALITY p(id, n) ON s.property_id = p.id",
-                    [start, record_ids[start : start + CHUNK], property_ids],
+                    f"JOIN unnest({UUID_LIST}) WITH ORDINALITY p(id, n) ON s.property_id = p.id",
+                    [start, uuid_list(record_ids[start : start + CHUNK]), uuid_list(property_ids)],
                 )
                 rows += cursor.fetchall()
         return rows
