@@ -6,9 +6,9 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 
-import tink
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models.fields.json import KeyTransform
@@ -102,39 +102,46 @@ def values_read(
         readings = {pk: templates[type_id].copy() for pk, type_id in zip(pks, type_of, strict=True)}
     rows = list(readings.values()) if len(readings) == len(pks) else [readings[pk] for pk in pks]
     if to_decrypt:
-        _decrypt_into(rows, records, pks, type_of, to_decrypt, state)
-        kind = AuditEvent.Kind.SENSITIVE_REVEAL if reveal else AuditEvent.Kind.SENSITIVE_READ
-        audit_services.event_record(
-            kind=kind,
+        order = list(to_decrypt.values())
+        tenant_keys = _tenant_keys_or_fill(rows, order, records[0].tenant_id, state)
+        found = _ciphertexts(pks, [definition.id for definition in order]) if tenant_keys else []
+        # The event's write runs on the database server while the values are decrypted here.
+        with audit_services.event_recording(
+            kind=AuditEvent.Kind.SENSITIVE_REVEAL if reveal else AuditEvent.Kind.SENSITIVE_READ,
             actor=actor,
-            object_type=",".join(sorted({definition.object_type_name for definition in to_decrypt.values()})),
+            object_type=",".join(sorted({definition.object_type_name for definition in order})),
             record_ids=list(map(str, readings)),
-            property_names=[definition.name for definition in to_decrypt.values()],
+            property_names=[definition.name for definition in order],
             details={"purpose": purpose},
-        )
+        ):
+            if tenant_keys:
+                _decrypt_into(rows, found, pks, type_of, order, tenant_keys)
+            _fill_values_moving(rows, records, order)
     return readings
+
+
+def _tenant_keys_or_fill(rows: list[dict[str, Reading]], order: list[PropertyDefinition], tenant_id, state):
+    """The tenant's keys; None, with `rows` saying why, where there are none to decrypt with."""
+    try:
+        return keys.tenant_keys(tenant_id, state)
+    except keys.TenantKeysDestroyed:
+        _fill(rows, order, KEY_DESTROYED)
+    except keys.MasterKeyUnavailable as exc:
+        logger.error("Sensitive values of tenant %s cannot be read: %s", tenant_id, exc.message)
+        _fill(rows, order, UNREADABLE)
+    return None
 
 
 def _decrypt_into(
     rows: list[dict[str, Reading]],
-    records: list[Record],
+    found: list[tuple[int, int, bytes]],
     record_ids: list[uuid.UUID],
     type_of: list[uuid.UUID],
-    definitions: dict[Any, PropertyDefinition],
-    state,
+    order: list[PropertyDefinition],
+    tenant_keys,
 ) -> None:
-    """Fill in `rows` (one per record, in order) with the values of `definitions`."""
-    tenant_id = records[0].tenant_id
-    try:
-        tenant_keys = keys.tenant_keys(tenant_id, state)
-    except keys.TenantKeysDestroyed:
-        _fill(rows, definitions, KEY_DESTROYED)
-        return
-    except keys.MasterKeyUnavailable as exc:
-        logger.error("Sensitive values of tenant %s cannot be read: %s", tenant_id, exc.message)
-        _fill(rows, definitions, UNREADABLE)
-        return
-    order = list(definitions.values())
+    """Fill in `rows` (one per record, in order) with the values `found` (see _ciphertexts)."""
+    tenant_id = order[0].tenant_id
     names = [definition.name for definition in order]
     # Associated data from shared prefixes: tenant and object type, then record, then property.
     prefixes = {type_id: crypto.associated_data_prefix(tenant_id, type_id) for type_id in set(type_of)}
@@ -144,7 +151,6 @@ def _decrypt_into(
     else:
         record_ad = [prefixes[t] + record_id.bytes for t, record_id in zip(type_of, record_ids, strict=True)]
     property_ad = [definition.id.bytes for definition in order]
-    found = _ciphertexts(record_ids, [definition.id for definition in order])
     values = crypto.decrypt_many(
         tenant_keys, [(ciphertext, record_ad[r] + property_ad[p]) for r, p, ciphertext in found]
     )
@@ -160,7 +166,10 @@ def _decrypt_into(
             record_ids[r],
         )
         rows[r][names[p]] = UNREADABLE
-    # Values of a property just marked sensitive stay in the JSON until the background move ends.
+
+
+def _fill_values_moving(rows: list[dict[str, Reading]], records: list[Record], order: list[PropertyDefinition]):
+    """Values of a property just marked sensitive stay in the JSON until the background move ends."""
     for definition in order:
         if definition.values_moving:
             for record, row in zip(records, rows, strict=True):
@@ -202,8 +211,8 @@ def _ciphertexts(record_ids: list, property_ids: list) -> list[tuple[int, int, b
     return rows
 
 
-def _fill(rows: list[dict[str, Reading]], definitions: dict[Any, PropertyDefinition], reading: Reading) -> None:
-    names = {definition.name for definition in definitions.values()}
+def _fill(rows: list[dict[str, Reading]], order: list[PropertyDefinition], reading: Reading) -> None:
+    names = {definition.name for definition in order}
     for row in rows:
         for name in names & set(row):
             if row[name] == EMPTY:
@@ -237,14 +246,17 @@ def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any) ->
     if definition.searchable:
         candidates = candidates.filter(blind_index=crypto.blind_index(tenant_keys, definition.id, wanted))
     wanted_form = crypto.normalise(wanted)
+    prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
+    property_ad = definition.id.bytes
     matches = []
-    for record_id, ciphertext in candidates.values_list("record_id", "ciphertext").iterator(chunk_size=CHUNK):
-        ad = crypto.associated_data(definition.tenant_id, definition.object_type_id, record_id, definition.id)
-        try:
-            if crypto.normalise(crypto.decrypt(tenant_keys, ciphertext, ad)) == wanted_form:
+    rows = candidates.values_list("record_id", "ciphertext").iterator(chunk_size=CHUNK)
+    while chunk := list(islice(rows, CHUNK)):
+        items = [(bytes(ciphertext), prefix + record_id.bytes + property_ad) for record_id, ciphertext in chunk]
+        for (record_id, _), value in zip(chunk, crypto.decrypt_many(tenant_keys, items), strict=True):
+            if value is crypto.UNDECRYPTABLE:
+                logger.error("Sensitive value %s of record %s cannot be decrypted.", definition.name, record_id)
+            elif crypto.normalise(value) == wanted_form:
                 matches.append(record_id)
-        except (tink.TinkError, ValueError):
-            logger.error("Sensitive value %s of record %s cannot be decrypted.", definition.name, record_id)
     if definition.values_moving:
         pending = Record.objects.filter(object_type_id=definition.object_type_id, tenant_id=definition.tenant_id)
         pending = pending.alias(_pending=KeyTransform(definition.name, "properties")).filter(_pending=wanted)

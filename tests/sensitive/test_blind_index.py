@@ -67,3 +67,13 @@ def test_record_list_filters_on_sensitive_properties_through_the_index(people, t
     found = crm_selectors.record_list(actor=tenant_a_admin, object_type=contacts_a, filters={"diagnosis": "asthma"})
 
     assert [record.pk for record in found] == [people[0].pk]
+
+
+def test_a_tampered_candidate_is_logged_and_the_others_still_match(people, tenant_a_admin, salary, caplog):
+    tampered = SensitiveValue.objects.get(record=people[0], property=salary)
+    SensitiveValue.objects.filter(pk=tampered.pk).update(ciphertext=bytes(tampered.ciphertext)[:-1] + b"\0")
+
+    found = selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=50_000)
+
+    assert found == [people[2].pk]
+    assert f"annual_salary of record {people[0].pk} cannot be decrypted" in caplog.text
