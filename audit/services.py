@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -88,12 +88,15 @@ def event_recording(
         record_index.index_add(event.pk, event.record_ids)
 
 
-def _pipeline():
+@contextmanager
+def _pipeline() -> Iterator[None]:
     """psycopg's pipeline mode on PostgreSQL: statements go to the server without waiting for
-    their results, which come at the end of the block."""
-    if connection.vendor == "postgresql":
-        return connection.connection.pipeline()
-    return nullcontext()
+    their results, which come (with any error, as Django's DatabaseError) at the end of the block."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def _insert_sql(event: AuditEvent) -> tuple[str, list]:

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, connection
 
 from audit.models import AuditEvent
 from crm import services
@@ -200,6 +201,34 @@ def test_a_bulk_read_is_one_audit_event_with_names_and_ids_only(tenant_a_admin, 
     event = AuditEvent.objects.get()
     assert event.kind == AuditEvent.Kind.SENSITIVE_READ
     assert len(event.record_ids) == 30 and event.property_names == ["annual_salary"]
+
+
+def test_no_value_leaves_a_read_whose_audit_event_was_not_written(ada, tenant_a_admin):
+    # The event's insert runs while the values are decrypted; its failure must still stop the read.
+    refuse = {
+        "postgresql": [
+            "CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit store refuses'; END $$",
+            "CREATE TRIGGER audit_refuse BEFORE INSERT ON audit_auditevent "
+            "FOR EACH ROW EXECUTE FUNCTION audit_refuse()",
+        ],
+        "sqlite": [
+            "CREATE TRIGGER audit_refuse BEFORE INSERT ON audit_auditevent "
+            "BEGIN SELECT RAISE(ABORT, 'audit store refuses'); END",
+        ],
+    }[connection.vendor]
+    with connection.cursor() as cursor:
+        for statement in refuse:
+            cursor.execute(statement)
+
+    with pytest.raises(DatabaseError, match="audit store refuses"):
+        selectors.values_read(actor=tenant_a_admin, records=[ada])
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER audit_refuse" + (" ON audit_auditevent" if connection.vendor == "postgresql" else "")
+        )
+    assert selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"].value == 91250
 
 
 def test_a_bulk_read_does_not_query_per_value(tenant_a_admin, contacts_a, salary, django_assert_max_num_queries):
