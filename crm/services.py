@@ -22,7 +22,7 @@ from accounts.models import Team, User
 from accounts.security import check_mfa_before_sensitive
 from audit import services as audit_services
 from audit.models import AuditEvent
-from core.db import rows_insert, uuid_to_db
+from core.db import rows_insert, uuid_converter, uuid_to_db
 from crm import schema, selectors
 from crm.models import (
     Association,
@@ -224,6 +224,7 @@ def records_bulk_create(
 def _records_insert(records: list[Record]) -> None:
     """New records as plain inserts: the ORM's bulk_create spent most of its time preparing fields."""
     native = connection.features.has_native_uuid_field
+    to_db = uuid_converter()
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     rows = []
@@ -232,11 +233,11 @@ def _records_insert(records: list[Record]) -> None:
         properties = json.dumps(record.properties) if not native else Jsonb(record.properties)
         rows.append(
             (
-                uuid_to_db(record.pk),
-                uuid_to_db(record.tenant_id),
-                uuid_to_db(record.object_type_id),
-                uuid_to_db(record.owner_id),
-                uuid_to_db(record.team_id),
+                to_db(record.pk),
+                to_db(record.tenant_id),
+                to_db(record.object_type_id),
+                to_db(record.owner_id),
+                to_db(record.team_id),
                 properties,
                 record.display_name,
                 stamp,

@@ -56,6 +56,11 @@ def encrypt(keys, value: Any, ad: bytes) -> bytes:
     return keys.aead.encrypt(encode(value), ad)
 
 
+def encrypt_many(keys, items: Sequence[tuple[Any, bytes]]) -> list[bytes]:
+    """Ciphertexts of (value, associated data) pairs, in order, under the primary key."""
+    return keys.batch.encrypt_many([(encode(value), ad) for value, ad in items])
+
+
 def decrypt(keys, ciphertext: bytes, ad: bytes) -> Any:
     return decode(keys.aead.decrypt(bytes(ciphertext), ad))
 

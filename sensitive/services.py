@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.security import check_mfa_before_sensitive
 from audit import services as audit_services
 from audit.models import AuditEvent
-from core.db import rows_insert, uuid_to_db
+from core.db import rows_insert, uuid_converter
 from crm.models import PropertyDefinition, Record
 from crm.validation import clean_values
 from sensitive import crypto, keys
@@ -117,11 +117,11 @@ def values_write_bulk(*, actor, rows: Sequence[tuple[Record, Mapping[str, Any]]]
     definitions = {type_id: _sensitive_definitions_by_name(type_id, names) for type_id, names in names_by_type.items()}
     _edit_check(actor, [d for by_name in definitions.values() for d in by_name.values()])
     tenant_keys = keys.tenant_keys(actor.tenant_id)
-    insert = _RawInsert()
+    insert = _RawInsert(tenant_keys)
     for record, values in rows:
         for name, value in values.items():
             if value is not None:
-                insert.add(tenant_keys, record, definitions[record.object_type_id][name], value)
+                insert.add(record, definitions[record.object_type_id][name], value)
     written = insert.flush()
     audit_services.event_record(
         kind=AuditEvent.Kind.SENSITIVE_WRITE,
@@ -141,37 +141,47 @@ PG_TYPES = ["uuid", "uuid", "uuid", "bytea", "int8", "int4", "timestamptz"]
 
 
 class _RawInsert:
-    """Buffered executemany inserts of new SensitiveValue rows."""
+    """Buffered inserts of new SensitiveValue rows, each batch encrypted in one call."""
 
-    def __init__(self, batch_size: int = BULK_BATCH_SIZE) -> None:
+    def __init__(self, tenant_keys, batch_size: int = BULK_BATCH_SIZE) -> None:
+        self.tenant_keys = tenant_keys
         self.batch_size = batch_size
-        self.rows: list[tuple] = []
+        self.pending: list[tuple[Record, PropertyDefinition, Any]] = []
         self.written = 0
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.to_db = uuid_converter()
 
-    def add(self, tenant_keys, record: Record, definition: PropertyDefinition, value: Any) -> None:
-        ad = crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id)
-        ciphertext = crypto.encrypt(tenant_keys, value, ad)
-        index = crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None
-        self.rows.append(
-            (
-                uuid_to_db(record.tenant_id),
-                uuid_to_db(record.pk),
-                uuid_to_db(definition.id),
-                ciphertext,
-                crypto.key_id_of(ciphertext),
-                index,
-                self.now,
-            )
-        )
-        if len(self.rows) >= self.batch_size:
+    def add(self, record: Record, definition: PropertyDefinition, value: Any) -> None:
+        self.pending.append((record, definition, value))
+        if len(self.pending) >= self.batch_size:
             self.flush()
 
     def flush(self) -> int:
-        if self.rows:
-            rows_insert(SensitiveValue._meta.db_table, COLUMNS, self.rows, PG_TYPES)
-            self.written += len(self.rows)
-            self.rows = []
+        if not self.pending:
+            return self.written
+        tenant_keys, to_db, now = self.tenant_keys, self.to_db, self.now
+        ciphertexts = crypto.encrypt_many(
+            tenant_keys,
+            [
+                (value, crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id))
+                for record, definition, value in self.pending
+            ],
+        )
+        rows = [
+            (
+                to_db(record.tenant_id),
+                to_db(record.pk),
+                to_db(definition.id),
+                ciphertext,
+                crypto.key_id_of(ciphertext),
+                crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None,
+                now,
+            )
+            for (record, definition, value), ciphertext in zip(self.pending, ciphertexts, strict=True)
+        ]
+        rows_insert(SensitiveValue._meta.db_table, COLUMNS, rows, PG_TYPES)
+        self.written += len(rows)
+        self.pending = []
         return self.written
 
 
