@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import time
+from contextlib import nullcontext
 
 from bench.common import PASSWORD, alternate, database_analyze, database_create, database_destroy, median_ms, prepare
 
@@ -73,14 +74,14 @@ def read_overhead(admin, records, repeat: int) -> dict:
     def audited():
         sensitive_selectors.values_read(actor=admin, records=records)
 
-    real = sensitive_selectors.audit_services.event_record
+    real = sensitive_selectors.audit_services.event_recording
 
     def unaudited():
-        sensitive_selectors.audit_services.event_record = lambda **kwargs: None
+        sensitive_selectors.audit_services.event_recording = lambda **kwargs: nullcontext()
         try:
             sensitive_selectors.values_read(actor=admin, records=records)
         finally:
-            sensitive_selectors.audit_services.event_record = real
+            sensitive_selectors.audit_services.event_recording = real
 
     audited(), unaudited()
     times = alternate({"audited": audited, "unaudited": unaudited}, repeat)
