@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -15,26 +16,9 @@ HEADS = AuditChainHead._meta.db_table
 EVENTS = AuditEvent._meta.db_table
 
 
-def event_record(
-    *,
-    kind: str,
-    tenant=None,
-    actor=None,
-    object_type: str = "",
-    record_ids: Iterable = (),
-    property_names: Iterable[str] = (),
-    details: dict | None = None,
-) -> AuditEvent:
-    """Append one event to its tenant's chain, in the caller's transaction."""
-    with event_recording(
-        kind=kind,
-        tenant=tenant,
-        actor=actor,
-        object_type=object_type,
-        record_ids=record_ids,
-        property_names=property_names,
-        details=details,
-    ) as event:
+def event_record(**fields: Any) -> AuditEvent:
+    """Append one event to its tenant's chain, in the caller's transaction (fields: see event_recording)."""
+    with event_recording(**fields) as event:
         pass
     return event
 
