@@ -155,7 +155,8 @@ def run(contacts: int, repeat: int) -> dict[str, Any]:
         "index": index,
         "index_next_page": "/o/contacts/?" + next_link.group(1).replace("&amp;", "&"),
         "record": f"/o/contacts/{contact.pk}/",
-        # For information (no target): sorts that no index serves, so PostgreSQL sorts every contact.
+        "home": "/",
+        # For information (no target); no index serves the sort by a property: PostgreSQL sorts every contact.
         "index_by_updated": f"{index}&sort=-updated",
         "index_by_lastname": f"{index}&sort=p.lastname",
     }

@@ -106,6 +106,8 @@ class Record(TenantScopedModel):
         indexes = [
             models.Index(fields=["tenant", "object_type", "-created_at", "-id"], name="record_list_idx"),
             models.Index(fields=["tenant", "object_type", "display_name"], name="record_name_idx"),
+            # Sorting by "last updated", and the home page's recent records.
+            models.Index(fields=["tenant", "object_type", "-updated_at", "-id"], name="record_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -64,3 +64,16 @@ def test_associations_to_hidden_records_are_not_shown(office, tenant_a_admin, me
     services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
 
     assert selectors.record_associations(actor=member_a, record=office["own"]) == []
+
+
+def test_recent_records_are_the_newest_changes_of_every_type(tenant_a_admin, contacts_a, companies_a):
+    def make(object_type, name):
+        key = "firstname" if object_type == contacts_a else "name"
+        return services.record_create(actor=tenant_a_admin, object_type=object_type, values={key: name})
+
+    made = [make(contacts_a, "c1"), make(companies_a, "k1"), make(contacts_a, "c2"), make(companies_a, "k2")]
+    services.record_update(actor=tenant_a_admin, record=made[0], values={"firstname": "c1 again"})
+
+    recent = selectors.record_recent(actor=tenant_a_admin, limit=3)
+
+    assert [record.pk for record in recent] == [made[0].pk, made[3].pk, made[2].pk]
