@@ -77,7 +77,7 @@ class EventFilterForm(forms.Form):
         return {
             "actor_id": data["actor"].pk if data.get("actor") else None,
             "record_id": data.get("record"),
-            "property_name": data.get("property") or None,
+            "property_key": data.get("property") or None,
             "kinds": data.get("kind") or None,
             "since": _start_of(since) if since else None,
             "until": _start_of(until + timedelta(days=1)) if until else None,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from audit import record_index
@@ -26,7 +26,7 @@ def event_list(
     actor: User,
     actor_id: uuid.UUID | str | None = None,
     record_id: uuid.UUID | str | None = None,
-    property_name: str | None = None,
+    property_key: str | None = None,
     kinds: Iterable[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -38,10 +38,8 @@ def event_list(
         events = events.filter(actor_id=actor_id)
     if record_id:
         events = record_index.events_concerning(events, record_id)
-    if property_name:
-        # JSON containment (`__contains`) is not supported on SQLite; the quoted name, matched against the
-        # JSON text, is portable and exact because property names are [a-z0-9_] and stored as JSON strings.
-        events = events.filter(property_names__icontains=f'"{property_name}"')
+    if property_key:
+        events = events.filter(_concerning_property(property_key))
     if kinds:
         events = events.filter(kind__in=list(kinds))
     if since is not None:
@@ -58,13 +56,31 @@ def event_actor_choices(*, actor: User) -> QuerySet[User]:
 
 
 def event_property_choices(*, actor: User) -> list[tuple[str, str]]:
-    """(name, label) of the tenant's properties, one per name: events name properties, not object types."""
+    """("<object type>.<property>", label) of the tenant's properties: a name alone is ambiguous,
+    since two object types may each have a property of that name."""
     _require_super_admin(actor)
-    choices: dict[str, set[str]] = {}
-    rows = PropertyDefinition.objects.for_tenant(actor.tenant_id).values_list("name", "label")
-    for name, label in rows.order_by("name"):
-        choices.setdefault(name, set()).add(label)
-    return [(name, " / ".join(sorted(labels))) for name, labels in choices.items()]
+    definitions = PropertyDefinition.objects.for_tenant(actor.tenant_id).select_related("object_type")
+    return [
+        (f"{d.object_type.name}.{d.name}", f"{d.object_type.label_plural} · {d.label}")
+        for d in definitions.order_by("object_type__position", "object_type__label_plural", "label")
+    ]
+
+
+def _concerning_property(property_key: str) -> Q:
+    """Events about the property "<object type>.<name>".
+
+    Events name their object type (several, comma-separated, for a read across types) and their
+    properties apart. Names are [a-z0-9_], so matching the type between commas and the quoted name
+    in the JSON text is exact, and portable: SQLite has no JSON containment.
+    """
+    type_name, _, name = property_key.partition(".")
+    of_type = (
+        Q(object_type=type_name)
+        | Q(object_type__startswith=f"{type_name},")
+        | Q(object_type__endswith=f",{type_name}")
+        | Q(object_type__contains=f",{type_name},")
+    )
+    return of_type & Q(property_names__icontains=f'"{name}"')
 
 
 def event_record_known(*, actor: User, record_id: uuid.UUID) -> bool:

@@ -88,14 +88,33 @@ def test_it_filters_by_record(client, tenant_a_admin, ada, bob, history):
 def test_it_filters_by_property(client, tenant_a_admin, history):
     client.force_login(tenant_a_admin)
 
-    events = _rows(client.get(LIST, {"property": "annual_salary", "kind": [Kind.SENSITIVE_READ]}))
+    events = _rows(client.get(LIST, {"property": "contacts.annual_salary", "kind": [Kind.SENSITIVE_READ]}))
 
     assert len(events) == 1 and events[0].property_names == ["annual_salary"]
 
 
+def test_a_property_filter_tells_object_types_apart(client, tenant_a_admin, companies_a, history):
+    # Companies get an "annual_salary" of their own: reading it is not reading the contacts' one.
+    crm_services.property_definition_create(
+        actor=tenant_a_admin, object_type=companies_a, name="annual_salary", label="Payroll", sensitivity="sensitive"
+    )
+    acme = crm_services.record_create(
+        actor=tenant_a_admin, object_type=companies_a, values={"name": "Acme", "annual_salary": 900_000}
+    )
+    sensitive_selectors.values_read(actor=tenant_a_admin, records=[acme])
+    client.force_login(tenant_a_admin)
+
+    contacts = _rows(client.get(LIST, {"property": "contacts.annual_salary", "kind": [Kind.SENSITIVE_READ]}))
+    companies = _rows(client.get(LIST, {"property": "companies.annual_salary", "kind": [Kind.SENSITIVE_READ]}))
+
+    assert [event.object_type for event in contacts] == ["contacts"]
+    assert [event.record_ids for event in companies] == [[str(acme.pk)]]
+    assert "Companies · Payroll" in client.get(LIST).content.decode()
+
+
 def test_a_property_filter_matches_whole_names(tenant_a_admin, history):
     # "salary" is part of "annual_salary" but names no property the events mention.
-    assert not selectors.event_list(actor=tenant_a_admin, property_name="salary").exists()
+    assert not selectors.event_list(actor=tenant_a_admin, property_key="contacts.salary").exists()
 
 
 def test_it_filters_by_several_kinds(client, tenant_a_admin, history):
@@ -276,6 +295,6 @@ def test_the_record_page_links_super_admins_to_its_access_log(client, tenant_a_a
     member_page = client.get(url).content.decode()
 
     assert f'{LIST}?record={ada.pk}"' in admin_page and "Who accessed this record" in admin_page
-    assert f"{LIST}?record={ada.pk}&amp;property=diagnosis" in admin_page
+    assert f"{LIST}?record={ada.pk}&amp;property=contacts.diagnosis" in admin_page
     assert "Audit log" in admin_page
     assert "Who accessed this record" not in member_page and "Audit log" not in member_page
