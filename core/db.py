@@ -6,6 +6,7 @@ escapes every bytea value in Python; COPY BINARY sends the bytes as they are.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -86,8 +87,9 @@ def rows_update_from(
     condition = f"t.{key} = v.{key}" + (f" AND {guard}" if guard else "")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            staging = f"staging_{table}"
             definition = ", ".join(f"{name} {kind}" for name, kind in zip(row_columns, pg_types, strict=True))
+            # Named by its columns too: two updates of one table in one transaction may stage different ones.
+            staging = f"staging_{table}_{zlib.crc32(definition.encode()):08x}"
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({definition}) ON COMMIT DROP")
             cursor.execute(f"TRUNCATE {staging}")
             _copy(cursor, staging, ", ".join(row_columns), rows, pg_types)

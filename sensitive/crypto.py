@@ -123,6 +123,16 @@ def normalise(value: Any) -> bytes:
 
 def blind_index(keys, property_id: uuid.UUID, value: Any) -> int:
     """The truncated, keyed HMAC of a value; the property id keeps equal values of two properties apart."""
+    return _truncated_prf(keys.prf, property_id, value)
+
+
+def blind_index_candidates(keys, property_id: uuid.UUID, value: Any) -> set[int]:
+    """The value's blind index under each key of the PRF keyset: while that key is being rotated,
+    stored values carry an index under the old key or the new one."""
+    return {_truncated_prf(prf, property_id, value) for prf in keys.prfs}
+
+
+def _truncated_prf(prf, property_id: uuid.UUID, value: Any) -> int:
     bits = settings.SENSITIVE_BLIND_INDEX_BITS
-    digest = keys.prf.compute(property_id.bytes + b"|" + normalise(value), 8)
+    digest = prf.compute(property_id.bytes + b"|" + normalise(value), 8)
     return int.from_bytes(digest, "big") >> (64 - bits)

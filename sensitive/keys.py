@@ -268,7 +268,8 @@ class TenantKeys:
     version: int
     aead: Any  # Tink's standard AEAD primitive
     batch: tink_bulk.BatchAead  # the same keyset, for bulk reads and rotation
-    prf: Any
+    prf: Any  # the primary PRF: new blind indexes
+    prfs: tuple  # every PRF of the keyset: during a blind index key rotation, values are indexed under either
     primary_key_id: int
     loaded_at: float
 
@@ -321,12 +322,14 @@ def _load(keyset: TenantKeyset) -> TenantKeys:
     master = master_key_for_ref(keyset.kek_ref)
     aead_handle = unwrap(keyset.aead_keyset, keyset.tenant_id, b"aead", master)
     prf_handle = unwrap(keyset.prf_keyset, keyset.tenant_id, b"prf", master)
+    prf_set = prf_handle.primitive(prf.PrfSet)
     keys = TenantKeys(
         tenant_id=keyset.tenant_id,
         version=keyset.version,
         aead=aead_handle.primitive(aead.Aead),
         batch=aead_handle.primitive(tink_bulk.BatchAead),
-        prf=prf_handle.primitive(prf.PrfSet).primary(),
+        prf=prf_set.primary(),
+        prfs=tuple(prf_set.all().values()),
         primary_key_id=aead_handle.keyset_info().primary_key_id,
         loaded_at=time.monotonic(),
     )
@@ -338,14 +341,26 @@ def tenant_aead_handle(keyset: TenantKeyset) -> tink.KeysetHandle:
     return unwrap(keyset.aead_keyset, keyset.tenant_id, b"aead", master_key_for_ref(keyset.kek_ref))
 
 
-def tenant_keyset_store_aead(keyset: TenantKeyset, handle: tink.KeysetHandle, **changes) -> None:
-    """Save a changed AEAD keyset (wrapped by the configured master key) and bump the version."""
+def tenant_prf_handle(keyset: TenantKeyset) -> tink.KeysetHandle:
+    return unwrap(keyset.prf_keyset, keyset.tenant_id, b"prf", master_key_for_ref(keyset.kek_ref))
+
+
+def tenant_keyset_store(
+    keyset: TenantKeyset,
+    *,
+    aead_handle: tink.KeysetHandle | None = None,
+    prf_handle: tink.KeysetHandle | None = None,
+    **changes,
+) -> None:
+    """Save changed keysets (both wrapped anew by the configured master key) and bump the version,
+    so that every process reloads them on its next sensitive call."""
     master = master_key()
-    prf_handle = unwrap(keyset.prf_keyset, keyset.tenant_id, b"prf", master_key_for_ref(keyset.kek_ref))
-    keyset.aead_keyset = wrap(handle, keyset.tenant_id, b"aead", master)
+    aead_handle = aead_handle or tenant_aead_handle(keyset)
+    prf_handle = prf_handle or tenant_prf_handle(keyset)
+    keyset.aead_keyset = wrap(aead_handle, keyset.tenant_id, b"aead", master)
     keyset.prf_keyset = wrap(prf_handle, keyset.tenant_id, b"prf", master)
     keyset.kek_ref = master.ref
-    keyset.primary_key_id = handle.keyset_info().primary_key_id
+    keyset.primary_key_id = aead_handle.keyset_info().primary_key_id
     keyset.version += 1
     for name, value in changes.items():
         setattr(keyset, name, value)

@@ -23,6 +23,9 @@ class TenantKeyset(models.Model):
     primary_key_id = models.BigIntegerField(help_text="Tink id of the AEAD primary key: new values use it.")
     pending_key_id = models.BigIntegerField(null=True, blank=True, help_text="Added by a rotation, not yet primary.")
     pending_since = models.DateTimeField(null=True, blank=True)
+    # Set while the blind index (PRF) key is being rotated: the id of the last value re-indexed.
+    reindexed_up_to = models.BigIntegerField(null=True, blank=True, editable=False)
+    reindex_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
     destroyed_at = models.DateTimeField(null=True, blank=True)

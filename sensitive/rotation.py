@@ -82,7 +82,9 @@ def tenant_key_rotate(
         handle = keys.tenant_aead_handle(keyset)
         if keyset.pending_key_id is None and len(keys.keyset_key_ids(handle)) == 1:
             handle, new_key_id = keys.keyset_add_key(handle)
-            keys.tenant_keyset_store_aead(keyset, handle, pending_key_id=new_key_id, pending_since=timezone.now())
+            keys.tenant_keyset_store(
+                keyset, aead_handle=handle, pending_key_id=new_key_id, pending_since=timezone.now()
+            )
             logger.info("Tenant %s: added key %s; it becomes primary once every process has it.", tenant, new_key_id)
     keyset.refresh_from_db()
     if keyset.pending_key_id is not None:
@@ -93,7 +95,7 @@ def tenant_key_rotate(
             keyset = _locked_keyset(tenant)
             if keyset.pending_key_id is not None:
                 handle = keys.keyset_set_primary(keys.tenant_aead_handle(keyset), keyset.pending_key_id)
-                keys.tenant_keyset_store_aead(keyset, handle, pending_key_id=None, pending_since=None)
+                keys.tenant_keyset_store(keyset, aead_handle=handle, pending_key_id=None, pending_since=None)
     result = _reencrypt(tenant, batch_size=batch_size, max_batches=max_batches, progress=progress)
     if result.remaining == 0:
         with transaction.atomic():
@@ -101,8 +103,10 @@ def tenant_key_rotate(
             handle = keys.tenant_aead_handle(keyset)
             if len(keys.keyset_key_ids(handle)) > 1:
                 retired = [k for k in keys.keyset_key_ids(handle) if k != keyset.primary_key_id]
-                keys.tenant_keyset_store_aead(
-                    keyset, keys.keyset_keep_only(handle, keyset.primary_key_id), rotated_at=timezone.now()
+                keys.tenant_keyset_store(
+                    keyset,
+                    aead_handle=keys.keyset_keep_only(handle, keyset.primary_key_id),
+                    rotated_at=timezone.now(),
                 )
                 audit_services.event_record(
                     kind=AuditEvent.Kind.TENANT_KEY_ROTATED,
@@ -169,6 +173,120 @@ def _update_ciphertexts(updates: list[tuple[int, bytes, int, bytes]]) -> None:
         ["int8", "bytea", "int8", "bytea"],
         guard="t.ciphertext = v.extra_0",
     )
+
+
+def values_to_reindex(tenant) -> int:
+    """How many blind indexes a blind index key rotation started (or resumed) now will recompute."""
+    keyset = TenantKeyset.objects.get(tenant=tenant)
+    return _indexed_values(tenant, after=keyset.reindexed_up_to or 0).count()
+
+
+def _indexed_values(tenant, *, after: int):
+    return SensitiveValue.objects.filter(tenant=tenant, pk__gt=after, blind_index__isnull=False)
+
+
+def blind_index_key_rotate(
+    *,
+    tenant,
+    actor=None,
+    batch_size: int = ROTATION_BATCH,
+    max_batches: int | None = None,
+    progress: Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RotationResult:
+    """Rotate a tenant's blind index (PRF) key: recompute every blind index, then retire the old key.
+
+    1. add a new PRF key and make it primary at once (a rotation already under way is resumed);
+       equality filters search under every key of the keyset, so values indexed under either key
+       are found throughout;
+    2. wait SENSITIVE_KEY_PROPAGATION_SECONDS, so that writes which began under the old key have ended;
+    3. recompute the blind indexes in id order, batch by batch, each batch committed with its progress;
+    4. destroy the old key.
+    `max_batches` stops early (to spread the work, and for tests of a killed run).
+    """
+    with transaction.atomic():
+        keyset = _locked_keyset(tenant)
+        if keyset.reindexed_up_to is None:
+            handle, new_key_id = keys.keyset_add_key(keys.tenant_prf_handle(keyset), keys.PRF_TEMPLATE)
+            keys.tenant_keyset_store(
+                keyset,
+                prf_handle=keys.keyset_set_primary(handle, new_key_id),
+                reindexed_up_to=0,
+                reindex_since=timezone.now(),
+            )
+            logger.info("Tenant %s: new blind index key %s; recomputing the indexes.", tenant, new_key_id)
+    waited = (timezone.now() - keyset.reindex_since).total_seconds()
+    if waited < settings.SENSITIVE_KEY_PROPAGATION_SECONDS:
+        sleep(settings.SENSITIVE_KEY_PROPAGATION_SECONDS - waited)
+    done, finished = _reindex(tenant, keyset, batch_size=batch_size, max_batches=max_batches, progress=progress)
+    if finished:
+        with transaction.atomic():
+            keyset = _locked_keyset(tenant)
+            handle = keys.tenant_prf_handle(keyset)
+            primary = handle.keyset_info().primary_key_id
+            retired = [key_id for key_id in keys.keyset_key_ids(handle) if key_id != primary]
+            keys.tenant_keyset_store(
+                keyset, prf_handle=keys.keyset_keep_only(handle, primary), reindexed_up_to=None, reindex_since=None
+            )
+            audit_services.event_record(
+                kind=AuditEvent.Kind.TENANT_KEY_ROTATED,
+                tenant=tenant,
+                actor=actor,
+                details={"keyset": "blind index", "new_key_id": primary, "retired_key_ids": retired, "reindexed": done},
+            )
+    remaining = 0 if finished else values_to_reindex(tenant)
+    return RotationResult(reencrypted=done, remaining=remaining, finished=finished)
+
+
+@sensitive_variables()
+def _reindex(tenant, keyset, *, batch_size: int, max_batches: int | None, progress: Progress | None):
+    """Recompute blind indexes after `keyset.reindexed_up_to`; (values done, whether none is left)."""
+    definitions = {
+        definition.pk: definition for definition in PropertyDefinition.objects.filter(tenant=tenant, searchable=True)
+    }
+    done = batches = 0
+    last_id = keyset.reindexed_up_to or 0
+    while max_batches is None or batches < max_batches:
+        tenant_keys = keys.tenant_keys(tenant.pk)
+        rows = list(
+            _indexed_values(tenant, after=last_id)
+            .order_by("pk")
+            .values_list("pk", "record_id", "property_id", "ciphertext")[:batch_size]
+        )
+        if not rows:
+            return done, True
+        items = []
+        for _, record_id, property_id, ciphertext in rows:
+            definition = definitions.get(property_id)
+            prefix = crypto.associated_data_prefix(tenant.pk, definition.object_type_id) if definition else b""
+            items.append((bytes(ciphertext), prefix + record_id.bytes + property_id.bytes))
+        updates = []
+        for (pk, _, property_id, _), (old, _), value in zip(
+            rows, items, crypto.decrypt_many(tenant_keys, items), strict=True
+        ):
+            if value is crypto.UNDECRYPTABLE:
+                logger.error("Sensitive value %s cannot be decrypted; its blind index is dropped.", pk)
+            if property_id not in definitions or value is crypto.UNDECRYPTABLE:
+                # No longer searchable, or unreadable (then no filter could confirm it anyway).
+                updates.append((pk, None, old))
+                continue
+            updates.append((pk, crypto.blind_index(tenant_keys, property_id, value), old))
+        last_id = rows[-1][0]
+        with transaction.atomic():
+            rows_update_from(
+                SensitiveValue._meta.db_table,
+                "id",
+                ["blind_index"],
+                updates,
+                ["int8", "int4", "bytea"],
+                guard="t.ciphertext = v.extra_0",
+            )
+            TenantKeyset.objects.filter(tenant=tenant).update(reindexed_up_to=last_id)
+        done += len(rows)
+        batches += 1
+        if progress:
+            progress(len(rows))
+    return done, not _indexed_values(tenant, after=last_id).exists()
 
 
 @transaction.atomic

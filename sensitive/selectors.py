@@ -244,7 +244,8 @@ def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any) ->
     tenant_keys = keys.tenant_keys(definition.tenant_id)
     candidates = SensitiveValue.objects.filter(tenant_id=definition.tenant_id, property=definition)
     if definition.searchable:
-        candidates = candidates.filter(blind_index=crypto.blind_index(tenant_keys, definition.id, wanted))
+        indexes = crypto.blind_index_candidates(tenant_keys, definition.id, wanted)
+        candidates = candidates.filter(blind_index__in=indexes)
     wanted_form = crypto.normalise(wanted)
     prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
     property_ad = definition.id.bytes

@@ -16,5 +16,5 @@ SENSITIVE_KEYSET_CACHE_SECONDS = env_int("SENSITIVE_KEYSET_CACHE_SECONDS", 300)
 # How long a rotation waits between adding a new key and making it primary, so that calls
 # already under way in other processes (holding the old keyset) end first.
 SENSITIVE_KEY_PROPAGATION_SECONDS = env_int("SENSITIVE_KEY_PROPAGATION_SECONDS", 10)
-# Blind index length in bits; see sensitive/blind_index.py for the leakage this implies.
+# Blind index length in bits; see sensitive/crypto.py for the leakage this implies.
 SENSITIVE_BLIND_INDEX_BITS = env_int("SENSITIVE_BLIND_INDEX_BITS", 16)

@@ -82,13 +82,62 @@ def test_the_command_rotates_with_a_progress_bar(tenant_a, many, capsys):
     call_command("rotate_tenant_key", "Acme", "--batch-size", "50")
 
     out = capsys.readouterr()
-    assert "120 values re-encrypted" in out.out
-    assert "120/120" in out.err
+    assert "120 values re-encrypted, 120 blind indexes recomputed" in out.out
+    assert "Encryption key" in out.err and "Blind index key" in out.err and "120/120" in out.err
+    assert len(_prf_key_ids(tenant_a)) == 1
 
 
 def test_the_command_names_an_unknown_tenant(db):
     with pytest.raises(CommandError, match="No tenant named 'Nope'"):
         call_command("rotate_tenant_key", "Nope")
+
+
+def _prf_key_ids(tenant):
+    return keys.keyset_key_ids(keys.tenant_prf_handle(TenantKeyset.objects.get(tenant=tenant)))
+
+
+def _indexes(records):
+    return dict(SensitiveValue.objects.filter(record__in=records).values_list("record_id", "blind_index"))
+
+
+def test_a_blind_index_key_rotation_killed_halfway_keeps_filters_exact_and_finishes(
+    tenant_a, tenant_a_admin, many, salary
+):
+    (old_key,) = _prf_key_ids(tenant_a)
+    before = _indexes(many)
+
+    # when: the first run stops after two batches of 25 (as if killed)
+    first = rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, max_batches=2)
+
+    # then: half-way, values are indexed under either key, and an equality filter finds each exactly
+    assert not first.finished and first.reencrypted == 50 and first.remaining == 70
+    assert len(_prf_key_ids(tenant_a)) == 2
+    for record in (many[0], many[60], many[119]):
+        value = 1_000 + many.index(record)
+        assert selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=value) == [record.pk]
+
+    # when: run again
+    second = rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25)
+
+    # then: one key, not the old one; the indexes were recomputed; filters still exact
+    assert second.finished and second.reencrypted == 70
+    (new_key,) = _prf_key_ids(tenant_a)
+    after = _indexes(many)
+    assert new_key != old_key and after.keys() == before.keys()
+    assert sum(after[pk] != before[pk] for pk in before) > 100  # 16-bit indexes: a few may coincide
+    assert selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=1_077) == [many[77].pk]
+    assert TenantKeyset.objects.get(tenant=tenant_a).reindexed_up_to is None
+    event = AuditEvent.objects.filter(kind=AuditEvent.Kind.TENANT_KEY_ROTATED).get()
+    assert event.details["keyset"] == "blind index" and event.details["retired_key_ids"] == [old_key]
+
+
+def test_a_value_written_during_a_blind_index_rotation_is_found(tenant_a, tenant_a_admin, many, salary):
+    rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10, max_batches=1)
+    services.record_update(actor=tenant_a_admin, record=many[3], values={"annual_salary": 424_242})
+
+    rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10)
+
+    assert selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=424_242) == [many[3].pk]
 
 
 def test_shredding_makes_values_unreadable_for_good(tenant_a, tenant_a_admin, many, ada):

@@ -8,8 +8,9 @@ from sensitive.management.commands._tenant import tenant_named
 
 class Command(BaseCommand):
     help = (
-        "Rotate a tenant's encryption key: add a new key, make it primary once every process has it, "
-        "re-encrypt the values on old keys, retire the old keys. Safe to stop and run again."
+        "Rotate a tenant's keys. The encryption key: add a new key, make it primary once every process "
+        "has it, re-encrypt the values on old keys, retire the old keys. Then the blind index key: a new "
+        "key, every blind index recomputed, the old key retired. Safe to stop and run again."
     )
 
     def add_arguments(self, parser) -> None:
@@ -20,16 +21,23 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         found = tenant_named(tenant)
+        quiet = options["verbosity"] == 0
         try:
             total = rotation.values_to_rotate(found)
-            with tqdm(total=total, unit="value", disable=options["verbosity"] == 0) as bar:
+            with tqdm(total=total, unit="value", desc="Encryption key", disable=quiet) as bar:
                 result = rotation.tenant_key_rotate(tenant=found, batch_size=batch_size, progress=bar.update)
+            if not result.finished:
+                raise CommandError(
+                    f"{result.remaining} values could not be re-encrypted (see the log); the old key is kept."
+                )
+            total = rotation.values_to_reindex(found)
+            with tqdm(total=total, unit="value", desc="Blind index key", disable=quiet) as bar:
+                reindexed = rotation.blind_index_key_rotate(tenant=found, batch_size=batch_size, progress=bar.update)
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
-        if not result.finished:
-            raise CommandError(
-                f"{result.remaining} values could not be re-encrypted (see the log); the old key is kept."
-            )
         self.stdout.write(
-            self.style.SUCCESS(f"Rotated the key of {found.name}: {result.reencrypted} values re-encrypted.")
+            self.style.SUCCESS(
+                f"Rotated the keys of {found.name}: {result.reencrypted} values re-encrypted, "
+                f"{reindexed.reencrypted} blind indexes recomputed."
+            )
         )
