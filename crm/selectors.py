@@ -16,7 +16,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from accounts.models import User
-from crm.models import Association, ObjectType, PropertyDefinition, Record, internal_name_validator
+from crm.models import Association, ObjectType, PropertyDefinition, Record, RecordScope, internal_name_validator
 from crm.validation import clean_value
 from crm.visibility import Visibility
 from sensitive import selectors as sensitive_selectors
@@ -295,4 +295,21 @@ def record_page(
         records=rows,
         next_cursor=_cursor_encode(sort, rows[-1]) if has_next else "",
         previous_cursor=_cursor_encode(sort, rows[0]) if has_previous else "",
+    )
+
+
+def records_with_value_count(definition: PropertyDefinition) -> int:
+    """Records holding a value of the property, in their JSON or encrypted (counted, never read)."""
+    return (
+        Record.objects.filter(object_type_id=definition.object_type_id)
+        .filter(Q(properties__has_key=definition.name) | Q(sensitive_values__property=definition))
+        .distinct()
+        .count()
+    )
+
+
+def record_scopes_of(*, actor: User, user: User) -> dict:
+    """{object type id: scope} of the record scopes set for a user of the actor's tenant."""
+    return dict(
+        RecordScope.objects.filter(user=user, user__tenant_id=actor.tenant_id).values_list("object_type_id", "scope")
     )

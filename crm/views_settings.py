@@ -16,16 +16,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import Team, User
 from accounts.sudo import require_sudo_mode
 from crm import schema, selectors, services
-from crm.models import ObjectType, PropertyDefinition, Record, RecordScope
+from crm.models import ObjectType, PropertyDefinition, RecordScope
 from sensitive import grants
 from sensitive import services as sensitive_services
 from sensitive.admin_views import grant_post_handle
@@ -78,14 +79,14 @@ def _property_or_404(actor: User, type_name: str, name: str) -> PropertyDefiniti
 
 
 def _user_or_404(actor: User, user_id) -> User:
-    user = User.objects.filter(tenant_id=actor.tenant_id, pk=_uuid_or_404(user_id)).first()
+    user = account_selectors.user_get(actor=actor, user_id=_uuid_or_404(user_id))
     if user is None:
         raise Http404("No such user.")
     return user
 
 
 def _team_or_404(actor: User, team_id) -> Team:
-    team = Team.objects.for_tenant(actor.tenant_id).filter(pk=_uuid_or_404(team_id)).select_related("group").first()
+    team = account_selectors.team_get(actor=actor, team_id=_uuid_or_404(team_id))
     if team is None:
         raise Http404("No such team.")
     return team
@@ -271,16 +272,6 @@ class SensitivityConfirmForm(forms.Form):
         return typed
 
 
-def _records_with_value(definition: PropertyDefinition) -> int:
-    """Records holding a value of the property, in their JSON or encrypted (counted, never read)."""
-    return (
-        Record.objects.filter(object_type_id=definition.object_type_id)
-        .filter(Q(properties__has_key=definition.name) | Q(sensitive_values__property=definition))
-        .distinct()
-        .count()
-    )
-
-
 def _count(count: int, singular: str, plural: str) -> str:
     return f"{count} {singular if count == 1 else plural}"
 
@@ -341,7 +332,7 @@ def property_sensitivity(request: HttpRequest, type_name: str, name: str) -> Htt
             messages.success(request, f"{definition.label} is now {definition.get_sensitivity_display()}.{moving}")
             return redirect("settings_property_list", type_name=definition.object_type.name)
     people = len({line.user.pk for line in grants.property_access_list(actor=request.user, definition=definition)})
-    consequences = sensitivity_consequences(definition, to, _records_with_value(definition), people)
+    consequences = sensitivity_consequences(definition, to, selectors.records_with_value_count(definition), people)
     return render(
         request,
         "settings/property_sensitivity.html",
@@ -436,8 +427,7 @@ class UserCreateForm(forms.Form):
 
 @super_admin_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    users = User.objects.filter(tenant_id=request.user.tenant_id).prefetch_related("groups__team").order_by("email")
-    rows = [(user, sorted(group.team.name for group in user.groups.all() if hasattr(group, "team"))) for user in users]
+    rows = account_selectors.user_list_with_teams(actor=request.user)
     return render(
         request,
         "settings/user_list.html",
@@ -477,7 +467,7 @@ class RecordScopesForm(forms.Form):
 def user_detail(request: HttpRequest, user_id) -> HttpResponse:
     user = _user_or_404(request.user, user_id)
     object_types = list(selectors.object_type_list(actor=request.user))
-    scopes = dict(RecordScope.objects.filter(user=user).values_list("object_type_id", "scope"))
+    scopes = selectors.record_scopes_of(actor=request.user, user=user)
     form = RecordScopesForm(request.POST or None, object_types=object_types, scopes=scopes)
     if request.method == "POST" and form.is_valid():
         try:
@@ -490,7 +480,7 @@ def user_detail(request: HttpRequest, user_id) -> HttpResponse:
         else:
             messages.success(request, f"Saved which records {user.get_full_name()} sees.")
             return redirect("settings_user_detail", user_id=user.pk)
-    teams = Team.objects.for_tenant(request.user.tenant_id).filter(group__user=user).order_by("name")
+    teams = account_selectors.teams_of(actor=request.user, user=user)
     return render(
         request,
         "settings/user_detail.html",
@@ -538,10 +528,9 @@ class TeamMemberForm(forms.Form):
 
     def __init__(self, *args, actor: User, team: Team, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        members = team.group.user_set.values("pk")
-        candidates = User.objects.filter(tenant_id=actor.tenant_id, is_active=True).exclude(pk__in=members)
+        candidates = account_selectors.team_member_candidates(actor=actor, team=team)
         self.fields["user"].choices = [("", "—")] + [
-            (str(user.pk), f"{user.get_full_name()} <{user.email}>") for user in candidates.order_by("email")
+            (str(user.pk), f"{user.get_full_name()} <{user.email}>") for user in candidates
         ]
 
 
@@ -556,10 +545,8 @@ def team_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Created the team {team.name}. Add its members next.")
             return redirect("settings_team_detail", team_id=team.pk)
-    teams = Team.objects.for_tenant(request.user.tenant_id).annotate(member_count=Count("group__user"))
-    return render(
-        request, "settings/team_list.html", {"section": "teams", "teams": teams.order_by("name"), "form": form}
-    )
+    teams = account_selectors.team_list(actor=request.user)
+    return render(request, "settings/team_list.html", {"section": "teams", "teams": teams, "form": form})
 
 
 @super_admin_required
