@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
 
 from accounts.models import Team, User
 from crm import selectors
@@ -35,6 +36,9 @@ SENSITIVITY_HELP = {
     ),
 }
 KEEP_PLACEHOLDER = "•••••• (leave empty to keep the current value)"
+KEEP_HELP = "Leave empty to keep the current value, or tick “Clear the current value” to delete it."
+CLEAR_PREFIX = "clear__"  # + the value field's name; no property field starts with it
+CLEAR_CONFLICT = "Either type a new value or tick Clear, not both."
 
 
 def property_form_field(definition: PropertyDefinition, **kwargs) -> forms.Field:
@@ -95,6 +99,31 @@ def _initial(definition: PropertyDefinition, value: Any) -> Any:
     return value
 
 
+def clear_field(definition: PropertyDefinition) -> forms.BooleanField:
+    """The "Clear the current value" checkbox of a field that cannot show its value (the staff UI and
+    sensitive/forms.py): there an empty input means "keep", so deleting the value needs its own signal.
+    The hidden part of the label names the property for screen readers, as the Reveal button does."""
+    label = format_html('Clear the current value<span class="visually-hidden"> of {}</span>', definition.label)
+    return forms.BooleanField(label=label, required=False)
+
+
+def add_clear_conflicts(form: forms.Form, value_names: list[str]) -> None:
+    """A ticked Clear next to a typed value is contradictory: an error on the value field keeps the
+    input and stops the save, rather than guessing which of the two the user meant."""
+    for name in value_names:
+        if not form.cleaned_data.get(CLEAR_PREFIX + name):
+            continue
+        # A value that failed its own checks was typed too.
+        typed = name not in form.cleaned_data or plain_value(form.cleaned_data[name]) is not None
+        if typed:
+            form.add_error(name, CLEAR_CONFLICT)
+
+
+def _kept_when_empty(reading: Reading | None) -> bool:
+    """The form cannot show this value (masked highly sensitive, or unreadable): empty means "keep"."""
+    return reading is not None and not reading.is_value and reading.state != State.EMPTY
+
+
 def _person(user: User) -> str:
     name = user.get_full_name()
     return name if name == user.email else f"{name} ({user.email})"
@@ -112,7 +141,8 @@ class RecordForm(forms.Form):
 
     Sensitive fields follow the rules of sensitive/forms.py: values come from values_read (so
     masking applies), a field the actor may not edit is read-only and shows the marker, never an
-    empty input, and a masked highly sensitive field left empty keeps its value.
+    empty input, and a masked highly sensitive field left empty keeps its value; a "Clear the
+    current value" checkbox next to it (CLEAR_PREFIX + its name) deletes the value.
     """
 
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner")
@@ -141,10 +171,25 @@ class RecordForm(forms.Form):
         for definition in self.definitions:
             field = self._sensitive_field(definition) if definition.is_sensitive else self._plain_field(definition)
             self.fields[self.field_name(definition)] = field
+            if self._offers_clear(definition):
+                self.fields[CLEAR_PREFIX + self.field_name(definition)] = clear_field(definition)
 
     @staticmethod
     def field_name(definition: PropertyDefinition) -> str:
         return (SENSITIVE_PREFIX if definition.is_sensitive else PROPERTY_PREFIX) + definition.name
+
+    def _offers_clear(self, definition: PropertyDefinition) -> bool:
+        """Only where empty means "keep" and the actor may edit: a visible value is cleared by emptying
+        its input, an empty one has nothing to clear, and a read-only field is disabled.
+
+        A masked reading does not say whether a value is stored (values_read masks without looking),
+        so an empty highly sensitive property gets the checkbox too; ticking it then changes nothing.
+        """
+        return (
+            definition.is_sensitive
+            and _kept_when_empty(self.readings.get(definition.name))
+            and self.access.can_edit(definition)
+        )
 
     def _plain_field(self, definition: PropertyDefinition) -> forms.Field:
         field = property_form_field(definition)
@@ -172,22 +217,31 @@ class RecordForm(forms.Form):
         )
         if reading is not None and reading.is_value:
             field.initial = _initial(definition, reading.value)
-        elif reading is not None and reading.state != State.EMPTY:
+        elif _kept_when_empty(reading):
             # Masked (highly sensitive) or unreadable: the form cannot show it, and empty means "keep".
-            field.help_text += " Leave empty to keep the current value."
+            field.help_text += " " + KEEP_HELP
             if isinstance(field, forms.ChoiceField):
                 field.choices = [("", KEEP_PLACEHOLDER), *field.choices[1:]]
             else:
                 field.widget.attrs["placeholder"] = KEEP_PLACEHOLDER
         return field
 
-    def groups(self) -> list[tuple[str, list[tuple[forms.BoundField, PropertyDefinition | None]]]]:
-        """(heading, [(bound field, its definition)]) in the record page's order; owner and team last."""
+    def groups(
+        self,
+    ) -> list[tuple[str, list[tuple[forms.BoundField, PropertyDefinition | None, forms.BoundField | None]]]]:
+        """(heading, [(bound field, its definition, its Clear checkbox or None)]) in the record page's
+        order; owner and team last."""
         grouped: dict[str, list] = {}
         for definition in self.definitions:
-            field = self[self.field_name(definition)]
-            grouped.setdefault(definition.group or "Other", []).append((field, definition))
-        return [*grouped.items(), ("Owner and team", [(self["owner"], None), (self["team"], None)])]
+            name = self.field_name(definition)
+            clear = self[CLEAR_PREFIX + name] if CLEAR_PREFIX + name in self.fields else None
+            grouped.setdefault(definition.group or "Other", []).append((self[name], definition, clear))
+        return [*grouped.items(), ("Owner and team", [(self["owner"], None, None), (self["team"], None, None)])]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        add_clear_conflicts(self, [name for name in self.fields if CLEAR_PREFIX + name in self.fields])
+        return cleaned
 
     def property_values(self) -> dict[str, Any]:
         """The values to send to the services: on a new record the filled ones, on an edit the changed ones."""
@@ -198,8 +252,11 @@ class RecordForm(forms.Form):
             new = plain_value(self.cleaned_data.get(self.field_name(definition)))
             if definition.is_sensitive and self.record is not None:
                 reading = self.readings.get(definition.name)
-                if reading is not None and not reading.is_value and reading.state != State.EMPTY:
-                    if new is not None:  # masked: empty keeps the value
+                if _kept_when_empty(reading):
+                    # The checkbox is there only where _offers_clear said so: a forged one is not a field.
+                    if self.cleaned_data.get(CLEAR_PREFIX + self.field_name(definition)):
+                        values[definition.name] = None  # the services delete the stored value
+                    elif new is not None:  # masked: empty keeps the value
                         values[definition.name] = new
                     continue
                 stored = reading.value if reading is not None and reading.is_value else None

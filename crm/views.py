@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.sudo import require_sudo_mode
+from core.exceptions import ApplicationError
 from crm import selectors, services
 from crm.forms import RecordFilterForm, RecordForm, display_value, sort_choices
 from crm.models import ObjectType, PropertyDefinition, Record
@@ -348,6 +349,8 @@ def _save(request: HttpRequest, form: RecordForm) -> Record | None:
         form.add_service_errors(exc)
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
+    except ApplicationError as exc:  # e.g. the tenant's keys were destroyed: nothing was saved
+        form.add_error(None, exc.message)
     return None
 
 

@@ -7,15 +7,17 @@ import re
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts import services as account_services
 from audit.models import AuditEvent
 from crm import services
-from crm.forms import RecordForm
+from crm.forms import CLEAR_CONFLICT, RecordForm
 from crm.models import Record
 from sensitive import grants
 from sensitive import selectors as sensitive_selectors
+from sensitive.models import SensitiveValue
 from tests.conftest import VerifiedClient
 from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
 
@@ -211,6 +213,186 @@ def test_an_edit_changes_sensitive_values_through_the_choke_point(client, tenant
     assert value_of(ada, "diagnosis", tenant_a_admin) == "diabetes"
     ada.refresh_from_db()
     assert "annual_salary" not in ada.properties and "diagnosis" not in ada.properties
+
+
+# --- clearing a value the form cannot show -------------------------------------------------------
+
+CLEAR = "clear__sensitive__diagnosis"
+
+
+def stored(record, name) -> bool:
+    return SensitiveValue.objects.filter(record=record, property__name=name).exists()
+
+
+def test_a_masked_value_the_user_may_edit_has_a_labelled_clear_checkbox_next_to_it(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    page = client.get(edit_url(ada)).content.decode()
+
+    field = field_html(page, "sensitive__diagnosis")
+    checkbox = input_tag(field, CLEAR)
+    assert 'type="checkbox"' in checkbox and "checked" not in checkbox
+    checkbox_id = re.search(r'id="([^"]+)"', checkbox).group(1)
+    assert re.search(rf'<label for="{checkbox_id}">\s*<input[^>]*>\s*Clear the current value', field)
+    assert '<span class="visually-hidden"> of Diagnosis</span>' in field
+    assert "tick “Clear the current value” to delete it" in field
+    assert not re.search(r'value="[^"]+" selected', field)  # the value itself stays out of the page
+
+
+def test_no_clear_checkbox_for_values_the_form_shows_or_empty_ones(client, tenant_a_admin, contacts_a, ada):
+    grace = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
+    client.force_login(tenant_a_admin)
+
+    shown = client.get(edit_url(ada)).content.decode()
+    empty = client.get(edit_url(grace)).content.decode()
+    new = client.get(NEW).content.decode()
+
+    assert 'name="clear__sensitive__annual_salary"' not in shown  # visible: emptying the input clears it
+    assert 'name="clear__sensitive__annual_salary"' not in empty  # nothing stored
+    assert "clear__" not in new
+    assert 'name="clear__p__' not in shown
+
+
+def test_clear_with_an_empty_input_deletes_the_masked_value(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    response = client.post(
+        edit_url(ada),
+        {
+            "p__firstname": "Ada",
+            "sensitive__annual_salary": "91250",
+            "sensitive__diagnosis": "",
+            CLEAR: "on",
+            "owner": ada.owner_id,
+        },
+    )
+
+    assert response.status_code == 302
+    assert not stored(ada, "diagnosis")
+    assert value_of(ada, "diagnosis", tenant_a_admin) is None
+    assert value_of(ada, "annual_salary", tenant_a_admin) == 91250
+    write = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_WRITE).latest("pk")
+    assert write.property_names == ["diagnosis"]
+
+
+def test_a_write_after_the_keys_were_shredded_is_a_form_error_and_saves_nothing(client, tenant_a_admin, ada):
+    call_command("shred_tenant", "Acme", "--confirm")
+    client.force_login(tenant_a_admin)
+
+    response = client.post(
+        edit_url(ada),
+        {"p__firstname": "Ada L.", "sensitive__annual_salary": "1", CLEAR: "on", "owner": ada.owner_id},
+    )
+
+    assert response.status_code == 200
+    assert "keys were destroyed" in response.content.decode()
+    ada.refresh_from_db()
+    assert ada.properties["firstname"] == "Ada"
+
+
+def test_clear_and_a_new_value_together_is_an_error_that_keeps_the_input(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+    writes = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_WRITE)
+    writes_before = writes.count()
+
+    response = client.post(
+        edit_url(ada),
+        {
+            "p__firstname": "Augusta",
+            "sensitive__annual_salary": "91250",
+            "sensitive__diagnosis": "diabetes",
+            CLEAR: "on",
+            "owner": ada.owner_id,
+        },
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    field = field_html(page, "sensitive__diagnosis")
+    assert CLEAR_CONFLICT in field and 'aria-invalid="true"' in input_tag(field, "sensitive__diagnosis")
+    assert '<option value="diabetes" selected>' in field and "checked" in input_tag(field, CLEAR)
+    assert "Please correct the error below" in page
+    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
+    ada.refresh_from_db()
+    assert ada.properties["firstname"] == "Ada"
+    assert writes.count() == writes_before
+
+
+def test_clear_can_delete_an_unreadable_value(client, tenant_a_admin, ada, salary):
+    value = SensitiveValue.objects.get(record=ada, property=salary)
+    SensitiveValue.objects.filter(pk=value.pk).update(ciphertext=bytes(value.ciphertext)[:-1] + b"\0")
+    client.force_login(tenant_a_admin)
+
+    field = field_html(client.get(edit_url(ada)).content.decode(), "sensitive__annual_salary")
+    client.post(
+        edit_url(ada),
+        {"p__firstname": "Ada", "clear__sensitive__annual_salary": "on", "owner": ada.owner_id},
+    )
+
+    assert 'name="clear__sensitive__annual_salary"' in field
+    assert not stored(ada, "annual_salary")
+    assert stored(ada, "diagnosis")
+
+
+def test_clearing_a_required_value_is_refused_on_its_field(client, tenant_a_admin, ada, diagnosis):
+    diagnosis.required = True
+    diagnosis.save(update_fields=["required"])
+    client.force_login(tenant_a_admin)
+
+    response = client.post(edit_url(ada), {"p__firstname": "Ada", CLEAR: "on", "owner": ada.owner_id})
+
+    assert response.status_code == 200
+    assert "a value is required" in field_html(response.content.decode(), "sensitive__diagnosis")
+    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
+
+
+def test_a_member_with_an_edit_grant_can_clear_a_masked_value(client, tenant_a_admin, member_a, ada, diagnosis):
+    grants.property_grant(actor=tenant_a_admin, definition=diagnosis, grantee=member_a, level="edit")
+    client.force_login(member_a)
+
+    page = client.get(edit_url(ada)).content.decode()
+    client.post(edit_url(ada), {"p__firstname": "Ada", CLEAR: "on", "owner": ada.owner_id})
+
+    assert f'name="{CLEAR}"' in page
+    assert not stored(ada, "diagnosis")
+
+
+@pytest.mark.parametrize("_case", ["no_grant", "view_grant"])
+def test_a_member_who_may_not_edit_gets_no_clear_and_cannot_forge_one(
+    client, tenant_a_admin, member_a, ada, diagnosis, _case
+):
+    if _case == "view_grant":
+        grants.property_grant(actor=tenant_a_admin, definition=diagnosis, grantee=member_a, level="view")
+    client.force_login(member_a)
+
+    page = client.get(edit_url(ada)).content.decode()
+    response = client.post(
+        edit_url(ada),
+        {"p__firstname": "Ada", "sensitive__diagnosis": "", CLEAR: "on", "owner": ada.owner_id},
+    )
+
+    assert "clear__" not in page
+    assert response.status_code == 302
+    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
+
+
+def test_a_forged_clear_for_a_value_the_form_shows_is_ignored(client, tenant_a_admin, ada):
+    client.force_login(tenant_a_admin)
+
+    client.post(
+        edit_url(ada),
+        {
+            "p__firstname": "Ada",
+            "sensitive__annual_salary": "91250",
+            "clear__sensitive__annual_salary": "on",
+            "clear__p__firstname": "on",
+            "owner": ada.owner_id,
+        },
+    )
+
+    assert value_of(ada, "annual_salary", tenant_a_admin) == 91250
+    ada.refresh_from_db()
+    assert ada.properties["firstname"] == "Ada"
 
 
 def test_clearing_a_plain_value_removes_it(client, tenant_a_admin, ada):
