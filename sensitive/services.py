@@ -68,7 +68,8 @@ def values_write(*, actor, record: Record, values: Mapping[str, Any]) -> None:
         raise ValidationError({name: "This is not a sensitive property." for name in not_sensitive})
     cleaned = clean_values(definitions, values, object_label=record.object_type.label_plural)
     _edit_check(actor, list(definitions.values()))
-    tenant_keys = keys.tenant_keys(record.tenant_id)
+    # Clearing needs no key: after shredding, the unreadable values can still be removed.
+    tenant_keys = keys.tenant_keys(record.tenant_id) if any(v is not None for v in cleaned.values()) else None
     existing = {
         sv.property_id: sv for sv in SensitiveValue.objects.filter(record=record, property__in=definitions.values())
     }

@@ -290,6 +290,20 @@ def test_a_write_after_the_keys_were_shredded_is_a_form_error_and_saves_nothing(
     assert ada.properties["firstname"] == "Ada"
 
 
+def test_after_shredding_a_value_can_still_be_cleared(client, tenant_a_admin, ada):
+    call_command("shred_tenant", "Acme", "--confirm")
+    client.force_login(tenant_a_admin)
+
+    response = client.post(
+        edit_url(ada),
+        {"p__firstname": "Ada", "sensitive__annual_salary": "", CLEAR: "on", "owner": ada.owner_id},
+    )
+
+    assert response.status_code == 302
+    assert not stored(ada, "diagnosis")
+    assert stored(ada, "annual_salary")  # left as it was: only what was asked is removed
+
+
 def test_clear_and_a_new_value_together_is_an_error_that_keeps_the_input(client, tenant_a_admin, ada):
     client.force_login(tenant_a_admin)
     writes = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_WRITE)
