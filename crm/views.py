@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -16,18 +17,20 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.sudo import require_sudo_mode
-from core.exceptions import ApplicationError
 from crm import selectors, services
 from crm.forms import RecordFilterForm, RecordForm, display_value, sort_choices
 from crm.models import ObjectType, PropertyDefinition, Record
 from sensitive import filter_tokens
 from sensitive import selectors as sensitive_selectors
+from sensitive.keys import MasterKeyUnavailable, TenantKeysDestroyed
 from sensitive.readings import Reading, State
 
 PAGE_SIZE = 50
 INDEX_COLUMNS = 5
 MAX_COLUMNS = 20
 COLUMNS_SESSION_KEY = "crm.index_columns.{}"
+
+logger = logging.getLogger(__name__)
 
 
 def _object_type_or_404(request: HttpRequest, name: str) -> ObjectType:
@@ -349,8 +352,11 @@ def _save(request: HttpRequest, form: RecordForm) -> Record | None:
         form.add_service_errors(exc)
     except PermissionDenied as exc:
         form.add_error(None, str(exc))
-    except ApplicationError as exc:  # e.g. the tenant's keys were destroyed: nothing was saved
+    except TenantKeysDestroyed as exc:  # nothing was saved
         form.add_error(None, exc.message)
+    except MasterKeyUnavailable as exc:  # its message names the key's location: for the log, not the page
+        logger.error("Record %s not saved: %s", form.record.pk if form.record else "(new)", exc.message)
+        form.add_error(None, "Sensitive values can't be saved right now: the encryption keys are unavailable.")
     return None
 
 

@@ -270,6 +270,7 @@ class TenantKeys:
     batch: tink_bulk.BatchAead  # the same keyset, for bulk reads and rotation
     prf: Any  # the primary PRF: new blind indexes
     prfs: tuple  # every PRF of the keyset: during a blind index key rotation, values are indexed under either
+    prf_key_id: int  # Tink id of the primary PRF key
     primary_key_id: int
     loaded_at: float
 
@@ -318,6 +319,24 @@ def tenant_keys(tenant_id: uuid.UUID, state: TenantState | None = None) -> Tenan
     return _load(TenantKeyset.objects.get(tenant_id=tenant_id))
 
 
+def tenant_keys_for_writing(tenant_id: uuid.UUID) -> TenantKeys:
+    """The tenant's keys for writing values in the current transaction (call it inside one).
+
+    On PostgreSQL the transaction holds a share lock on the tenant's keyset row until it ends. A
+    rotation changes the primary key and retires old keys only under an exclusive lock on that row,
+    so it waits for writes that took the keys before, and then sees what they wrote: a long import
+    cannot commit values under a key that was retired meanwhile. (SQLite has no row locks; there
+    the write lock of the whole database does most of this.)
+    """
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {TenantKeyset._meta.db_table} WHERE tenant_id = %s FOR KEY SHARE",  # noqa: S608
+                [uuid_to_db(tenant_id)],
+            )
+    return tenant_keys(tenant_id)
+
+
 def _load(keyset: TenantKeyset) -> TenantKeys:
     master = master_key_for_ref(keyset.kek_ref)
     aead_handle = unwrap(keyset.aead_keyset, keyset.tenant_id, b"aead", master)
@@ -330,6 +349,7 @@ def _load(keyset: TenantKeyset) -> TenantKeys:
         batch=aead_handle.primitive(tink_bulk.BatchAead),
         prf=prf_set.primary(),
         prfs=tuple(prf_set.all().values()),
+        prf_key_id=prf_set.primary_id(),
         primary_key_id=aead_handle.keyset_info().primary_key_id,
         loaded_at=time.monotonic(),
     )

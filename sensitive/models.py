@@ -23,8 +23,7 @@ class TenantKeyset(models.Model):
     primary_key_id = models.BigIntegerField(help_text="Tink id of the AEAD primary key: new values use it.")
     pending_key_id = models.BigIntegerField(null=True, blank=True, help_text="Added by a rotation, not yet primary.")
     pending_since = models.DateTimeField(null=True, blank=True)
-    # Set while the blind index (PRF) key is being rotated: the id of the last value re-indexed.
-    reindexed_up_to = models.BigIntegerField(null=True, blank=True, editable=False)
+    # When a blind index (PRF) key rotation made its new key primary; cleared when it ends.
     reindex_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
@@ -55,6 +54,8 @@ class SensitiveValue(models.Model):
     key_id = models.BigIntegerField()
     # Truncated keyed HMAC of the normalised value, for equality filters (searchable properties only).
     blind_index = models.IntegerField(null=True, blank=True)
+    # Tink id of the PRF key that made `blind_index`: a blind index key rotation re-indexes the others.
+    blind_key_id = models.BigIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -53,6 +53,7 @@ def _new_value(tenant_keys, record: Record, definition: PropertyDefinition, valu
         ciphertext=ciphertext,
         key_id=crypto.key_id_of(ciphertext),
         blind_index=crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None,
+        blind_key_id=tenant_keys.prf_key_id if definition.searchable else None,
     )
 
 
@@ -69,7 +70,8 @@ def values_write(*, actor, record: Record, values: Mapping[str, Any]) -> None:
     cleaned = clean_values(definitions, values, object_label=record.object_type.label_plural)
     _edit_check(actor, list(definitions.values()))
     # Clearing needs no key: after shredding, the unreadable values can still be removed.
-    tenant_keys = keys.tenant_keys(record.tenant_id) if any(v is not None for v in cleaned.values()) else None
+    writes = any(value is not None for value in cleaned.values())
+    tenant_keys = keys.tenant_keys_for_writing(record.tenant_id) if writes else None
     existing = {
         sv.property_id: sv for sv in SensitiveValue.objects.filter(record=record, property__in=definitions.values())
     }
@@ -83,7 +85,9 @@ def values_write(*, actor, record: Record, values: Mapping[str, Any]) -> None:
         new = _new_value(tenant_keys, record, definition, value)
         if current:
             new.pk = current.pk
-            new.save(force_update=True, update_fields=["ciphertext", "key_id", "blind_index", "updated_at"])
+            new.save(
+                force_update=True, update_fields=["ciphertext", "key_id", "blind_index", "blind_key_id", "updated_at"]
+            )
         else:
             new.save(force_insert=True)
     # A value still waiting in the JSON for a background move must not outlive this write.
@@ -117,7 +121,7 @@ def values_write_bulk(*, actor, rows: Sequence[tuple[Record, Mapping[str, Any]]]
         names_by_type[record.object_type_id].update(values)
     definitions = {type_id: _sensitive_definitions_by_name(type_id, names) for type_id, names in names_by_type.items()}
     _edit_check(actor, [d for by_name in definitions.values() for d in by_name.values()])
-    tenant_keys = keys.tenant_keys(actor.tenant_id)
+    tenant_keys = keys.tenant_keys_for_writing(actor.tenant_id)
     insert = _RawInsert(tenant_keys)
     for record, values in rows:
         for name, value in values.items():
@@ -137,8 +141,8 @@ def values_write_bulk(*, actor, rows: Sequence[tuple[Record, Mapping[str, Any]]]
     return written
 
 
-COLUMNS = ["tenant_id", "record_id", "property_id", "ciphertext", "key_id", "blind_index", "updated_at"]
-PG_TYPES = ["uuid", "uuid", "uuid", "bytea", "int8", "int4", "timestamptz"]
+COLUMNS = ["tenant_id", "record_id", "property_id", "ciphertext", "key_id", "blind_index", "blind_key_id", "updated_at"]
+PG_TYPES = ["uuid", "uuid", "uuid", "bytea", "int8", "int4", "int8", "timestamptz"]
 
 
 class _RawInsert:
@@ -176,6 +180,7 @@ class _RawInsert:
                 ciphertext,
                 crypto.key_id_of(ciphertext),
                 crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None,
+                tenant_keys.prf_key_id if definition.searchable else None,
                 now,
             )
             for (record, definition, value), ciphertext in zip(self.pending, ciphertexts, strict=True)
@@ -244,7 +249,7 @@ def property_values_encrypt(*, definition: PropertyDefinition, batch_size: int =
             )
             if not records:
                 break
-            tenant_keys = keys.tenant_keys(definition.tenant_id)
+            tenant_keys = keys.tenant_keys_for_writing(definition.tenant_id)
             already = set(
                 SensitiveValue.objects.filter(property=definition, record__in=records).values_list(
                     "record_id", flat=True

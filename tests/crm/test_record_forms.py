@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from crm import services
 from crm.forms import CLEAR_CONFLICT, RecordForm
 from crm.models import Record
-from sensitive import grants
+from sensitive import grants, keys
 from sensitive import selectors as sensitive_selectors
 from sensitive.models import SensitiveValue
 from tests.conftest import VerifiedClient
@@ -288,6 +288,24 @@ def test_a_write_after_the_keys_were_shredded_is_a_form_error_and_saves_nothing(
     assert "keys were destroyed" in response.content.decode()
     ada.refresh_from_db()
     assert ada.properties["firstname"] == "Ada"
+
+
+def test_a_write_without_the_master_key_is_a_form_error_that_names_no_key_location(
+    client, tenant_a_admin, ada, settings, tmp_path, caplog
+):
+    settings.SENSITIVE_MASTER_KEY_URI = f"file://{tmp_path}/missing-master.json"
+    keys.forget_cached_keys()
+    client.force_login(tenant_a_admin)
+
+    response = client.post(
+        edit_url(ada),
+        {"p__firstname": "Ada", "sensitive__annual_salary": "5", "sensitive__diagnosis": "", "owner": ada.owner_id},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "the encryption keys are unavailable" in page and "missing-master.json" not in page
+    assert "missing-master.json" in caplog.text
 
 
 def test_after_shredding_a_value_can_still_be_cleared(client, tenant_a_admin, ada):

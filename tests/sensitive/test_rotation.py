@@ -1,14 +1,18 @@
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from audit.models import AuditEvent
 from crm import services
 from sensitive import keys, rotation, selectors
+from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue, TenantKeyset
 from sensitive.readings import State
 
@@ -126,7 +130,8 @@ def test_a_blind_index_key_rotation_killed_halfway_keeps_filters_exact_and_finis
     assert new_key != old_key and after.keys() == before.keys()
     assert sum(after[pk] != before[pk] for pk in before) > 100  # 16-bit indexes: a few may coincide
     assert selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=1_077) == [many[77].pk]
-    assert TenantKeyset.objects.get(tenant=tenant_a).reindexed_up_to is None
+    assert TenantKeyset.objects.get(tenant=tenant_a).reindex_since is None
+    assert set(SensitiveValue.objects.filter(property=salary).values_list("blind_key_id", flat=True)) == {new_key}
     event = AuditEvent.objects.filter(kind=AuditEvent.Kind.TENANT_KEY_ROTATED).get()
     assert event.details["keyset"] == "blind index" and event.details["retired_key_ids"] == [old_key]
 
@@ -138,6 +143,80 @@ def test_a_value_written_during_a_blind_index_rotation_is_found(tenant_a, tenant
     rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10)
 
     assert selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=424_242) == [many[3].pk]
+
+
+def test_a_searchable_property_created_during_a_blind_index_rotation_keeps_its_indexes(
+    tenant_a, tenant_a_admin, contacts_a, many
+):
+    made = {}
+
+    def create_once(count):
+        if not made:
+            iban = services.property_definition_create(
+                actor=tenant_a_admin,
+                object_type=contacts_a,
+                name="iban",
+                label="IBAN",
+                sensitivity="sensitive",
+                searchable=True,
+            )
+            record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"iban": "DE89 3704"})
+            made.update(iban=iban, record=record)
+
+    result = rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, progress=create_once)
+
+    assert result.finished
+    found = selectors.record_ids_matching(actor=tenant_a_admin, definition=made["iban"], value="DE89 3704")
+    assert found == [made["record"].pk]
+
+
+def test_a_run_killed_during_the_blind_index_rotation_does_not_rotate_the_encryption_key_again(tenant_a, many, capsys):
+    rotation.tenant_key_rotate(tenant=tenant_a)
+    aead_key = TenantKeyset.objects.get(tenant=tenant_a).primary_key_id
+    rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, max_batches=1)
+
+    call_command("rotate_tenant_key", "Acme")
+
+    assert "0 values re-encrypted, 95 blind indexes recomputed" in capsys.readouterr().out
+    assert TenantKeyset.objects.get(tenant=tenant_a).primary_key_id == aead_key
+    assert len(_prf_key_ids(tenant_a)) == 1
+
+
+@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"), reason="row locks: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_rotation_waits_for_an_import_that_took_the_old_keys(
+    tenant_a, tenant_a_admin, contacts_a, salary, monkeypatch
+):
+    # An import takes the keys, then takes its time before it writes; a rotation starts meanwhile.
+    taken, real_insert = threading.Event(), sensitive_services.rows_insert
+
+    def slow_insert(*args, **kwargs):
+        taken.set()
+        time.sleep(1.5)
+        return real_insert(*args, **kwargs)
+
+    monkeypatch.setattr(sensitive_services, "rows_insert", slow_insert)
+    imported = {}
+
+    def import_rows():
+        rows = [{"firstname": "Imp", "annual_salary": 777_777}]
+        imported["records"] = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+        connection.close()
+
+    importer = threading.Thread(target=import_rows)
+    importer.start()
+    assert taken.wait(10)
+
+    # when: both key rotations run to the end while the import is under way
+    assert rotation.tenant_key_rotate(tenant=tenant_a).finished
+    assert rotation.blind_index_key_rotate(tenant=tenant_a).finished
+    importer.join()
+
+    # then: the imported value reads, and the equality filter finds it, under the new keys only
+    (record,) = imported["records"]
+    assert _salaries(tenant_a_admin, [record]) == [777_777]
+    assert selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=777_777) == [record.pk]
+    assert len(_prf_key_ids(tenant_a)) == 1
 
 
 def test_shredding_makes_values_unreadable_for_good(tenant_a, tenant_a_admin, many, ada):

@@ -23,21 +23,31 @@ class Command(BaseCommand):
         found = tenant_named(tenant)
         quiet = options["verbosity"] == 0
         try:
-            total = rotation.values_to_rotate(found)
-            with tqdm(total=total, unit="value", desc="Encryption key", disable=quiet) as bar:
-                result = rotation.tenant_key_rotate(tenant=found, batch_size=batch_size, progress=bar.update)
-            if not result.finished:
-                raise CommandError(
-                    f"{result.remaining} values could not be re-encrypted (see the log); the old key is kept."
-                )
+            reencrypted = 0
+            # A run killed during the second rotation resumes it: the first one is done.
+            if not rotation.blind_index_rotation_under_way(found):
+                total = rotation.values_to_rotate(found)
+                with tqdm(total=total, unit="value", desc="Encryption key", disable=quiet) as bar:
+                    result = rotation.tenant_key_rotate(tenant=found, batch_size=batch_size, progress=bar.update)
+                if not result.finished:
+                    raise CommandError(
+                        f"{result.remaining} values are still on the old key (unreadable ones are in the log, "
+                        "others were written during the rotation: run it again); the old key is kept."
+                    )
+                reencrypted = result.reencrypted
             total = rotation.values_to_reindex(found)
             with tqdm(total=total, unit="value", desc="Blind index key", disable=quiet) as bar:
                 reindexed = rotation.blind_index_key_rotate(tenant=found, batch_size=batch_size, progress=bar.update)
+            if not reindexed.finished:
+                raise CommandError(
+                    f"{reindexed.remaining} blind indexes were written under the old key during the rotation: "
+                    "run it again to finish; the old key is kept until then."
+                )
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Rotated the keys of {found.name}: {result.reencrypted} values re-encrypted, "
+                f"Rotated the keys of {found.name}: {reencrypted} values re-encrypted, "
                 f"{reindexed.reencrypted} blind indexes recomputed."
             )
         )
