@@ -10,15 +10,17 @@ until they are rewritten.
 from django.db import migrations
 
 
-def fillfactor(value: int):
-    def set_fillfactor(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(f"ALTER TABLE sensitive_sensitivevalue SET (fillfactor = {value})")
+def half_empty_pages(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE sensitive_sensitivevalue SET (fillfactor = 50)")
 
-    return set_fillfactor
+
+def default_pages(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE sensitive_sensitivevalue RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
     dependencies = [("sensitive", "0003_tenant_id_index")]
 
-    operations = [migrations.RunPython(fillfactor(50), fillfactor(100))]
+    operations = [migrations.RunPython(half_empty_pages, default_pages)]
