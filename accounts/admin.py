@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
 
 from accounts import mfa, services
-from accounts.models import Team, Tenant, User
+from accounts.models import Team, Tenant, User, time_zone_names
 from accounts.sudo import require_sudo_mode
 from core.admin import TenantScopedAdmin
 from crm import services as crm_services
@@ -98,6 +98,21 @@ class UserAdminForm(forms.ModelForm):
         return cleaned
 
 
+class UserChangeAdminForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "time_zone", "role", "is_active"]
+        widgets = {"time_zone": forms.Select(choices=[(name, name) for name in time_zone_names()])}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A post without the field (a script, a page from before the field existed) keeps the current zone.
+        self.fields["time_zone"].required = False
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
+
+
 @admin.register(User)
 class UserAdmin(TenantScopedAdmin):
     actions = ["reset_mfa"]
@@ -147,13 +162,24 @@ class UserAdmin(TenantScopedAdmin):
             kwargs["form"] = UserAdminForm
             kwargs["fields"] = ["email", "password", "first_name", "last_name", "role"]
         else:
-            kwargs["fields"] = ["email", "first_name", "last_name", "role", "is_active"]
+            kwargs["form"] = UserChangeAdminForm
+            kwargs["fields"] = UserChangeAdminForm.Meta.fields
         return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["email", "password", "first_name", "last_name", "role"]
-        return ["email", "first_name", "last_name", "role", "is_active", "tenant", "last_login", "date_joined"]
+        return [
+            "email",
+            "first_name",
+            "last_name",
+            "time_zone",
+            "role",
+            "is_active",
+            "tenant",
+            "last_login",
+            "date_joined",
+        ]
 
     def get_inlines(self, request, obj):
         return [RecordScopeInline] if obj is not None and request.user.is_super_admin else []

@@ -1,13 +1,16 @@
-"""Session security on every request: inactivity and age limits, and MFA before anything else."""
+"""Session security on every request: inactivity and age limits, and MFA before anything else; and
+the signed-in user's time zone."""
 
 from __future__ import annotations
 
+import zoneinfo
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import security
 from audit import services as audit_services
@@ -73,3 +76,29 @@ class SessionSecurityMiddleware:
         logout(request)
         messages.info(request, reason)
         return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+
+
+class TimeZoneMiddleware:
+    """Shows and reads datetimes in the user's own time zone for this request; stored values stay UTC.
+
+    https://docs.djangoproject.com/en/5.2/topics/i18n/timezones/#selecting-the-current-time-zone
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        name = user.time_zone if user.is_authenticated else ""
+        try:
+            if name:
+                timezone.activate(zoneinfo.ZoneInfo(name))
+            else:
+                timezone.deactivate()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()  # a name the tz database no longer knows: UTC rather than a 500
+        try:
+            return self.get_response(request)
+        finally:
+            # The current time zone is per thread: the next request on this thread starts from UTC.
+            timezone.deactivate()

@@ -1,14 +1,32 @@
 from __future__ import annotations
 
 import uuid
+import zoneinfo
+from functools import cache
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from core.models import BaseModel, TenantScopedModel
+
+# In the tz database but not places: "localtime" is whatever the server's clock is set to.
+_NOT_TIME_ZONES = {"localtime", "Factory", "posixrules"}
+
+
+@cache
+def time_zone_names() -> list[str]:
+    """The IANA names a user may pick, UTC first, then sorted."""
+    names = zoneinfo.available_timezones() - _NOT_TIME_ZONES - {"UTC"}
+    return ["UTC", *sorted(names)]
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError("%(value)s is not a time zone; pick one such as Europe/Berlin.", params={"value": value})
 
 
 class Tenant(BaseModel):
@@ -85,6 +103,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Dates and times in the staff UI are shown and typed in this time zone; they are stored in UTC.",
+    )
 
     objects = UserManager()
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/mfa/", views.mfa_devices, name="mfa_devices"),
     path("accounts/mfa/remove/", views.mfa_device_remove, name="mfa_device_remove"),
     path("accounts/confirm/", views.sudo_confirm, name="sudo_confirm"),
+    path("accounts/preferences/", views.preferences, name="preferences"),
     path("accounts/keepalive/", views.keepalive, name="keepalive"),
     path("security/health/", views.security_health, name="security_health"),
     path("security/settings/", views.security_settings, name="security_settings"),

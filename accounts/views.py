@@ -1,4 +1,4 @@
-"""Sign-in, second factor, enrolment, devices, sudo confirmation, and the security health page."""
+"""Sign-in, second factor, enrolment, devices, sudo confirmation, preferences, and the security health page."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import health, mfa, security
 from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT, session_limits
-from accounts.models import User
+from accounts.models import User, time_zone_names
 from accounts.sudo import mark_confirmed, require_sudo_mode, safe_next
 from audit import services as audit_services
 from audit.models import AuditEvent
@@ -264,3 +264,29 @@ def security_settings(request):
             return redirect("security_settings")
         tenant.refresh_from_db()
     return render(request, "accounts/security_settings.html", {"form": form})
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["time_zone"]
+        labels = {"time_zone": "Time zone"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A select, not free text; the model's validator still has the last word.
+        self.fields["time_zone"].widget = forms.Select(choices=[(name, name) for name in time_zone_names()])
+
+
+@login_required
+def preferences(request):
+    """The user's own settings. Only the time zone so far: a display preference, so no sudo and no audit event."""
+    user = request.user
+    form = PreferencesForm(request.POST or None, instance=user)
+    if request.method == "POST":
+        if form.is_valid():
+            user.save(update_fields=["time_zone"])
+            messages.success(request, f"Preferences saved. Times are now shown in {user.time_zone}.")
+            return redirect("preferences")
+        user.refresh_from_db(fields=["time_zone"])  # a ModelForm writes its input onto the instance
+    return render(request, "accounts/preferences.html", {"form": form})

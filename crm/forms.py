@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 
@@ -67,14 +68,31 @@ def property_form_field(definition: PropertyDefinition, **kwargs) -> forms.Field
 
 
 def display_value(definition: PropertyDefinition, value: Any) -> Any:
-    """A stored value as people read it: option labels for enumerations, Yes/No for booleans."""
+    """A stored value as people read it: option labels for enumerations, Yes/No for booleans, datetimes
+    in the active time zone (the user's, see accounts.middleware.TimeZoneMiddleware)."""
     if value is None or value == "":
         return None
     if definition.data_type == T.ENUMERATION:
         return next((option["label"] for option in definition.options if option["value"] == value), value)
     if definition.data_type == T.BOOL:
         return "Yes" if value else "No"
+    if definition.data_type == T.DATETIME:
+        return display_datetime(value)
     return value
+
+
+def display_datetime(value: Any) -> Any:
+    """A stored UTC datetime as "2026-03-01 09:30 (Europe/Berlin)": the zone's name, not an
+    abbreviation, because abbreviations are ambiguous (CST is three different zones)."""
+    try:
+        parsed = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return value
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=dt.UTC)  # as crm.validation stores it
+    return f"{timezone.localtime(parsed):%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"
 
 
 def plain_value(value: Any) -> Any:
@@ -95,6 +113,8 @@ def _initial(definition: PropertyDefinition, value: Any) -> Any:
     if definition.data_type == T.DATE:
         return parse_date(value) or value
     if definition.data_type == T.DATETIME:
+        # Aware (UTC): forms.DateTimeField.prepare_value shows it in the active time zone, and
+        # reads typed values, which have no offset, in that zone too.
         return parse_datetime(value) or value
     return value
 

@@ -277,7 +277,12 @@ def _render_record(request: HttpRequest, object_type: ObjectType, record: Record
     readings.update(revealed or {})
     groups: dict[str, list] = {}
     for definition in selectors.property_definitions(object_type=object_type):
-        value = readings.get(definition.name) if definition.is_sensitive else record.properties.get(definition.name)
+        if definition.is_sensitive:
+            value = readings.get(definition.name)
+            if value is not None and value.is_value:
+                value = Reading(value.state, display_value(definition, value.value), value.hint)
+        else:
+            value = display_value(definition, record.properties.get(definition.name))
         groups.setdefault(definition.group or "Other", []).append((definition, value))
     associations = selectors.record_associations(actor=request.user, record=record)
     return render(

@@ -90,4 +90,4 @@ def test_a_reveal_asks_for_confirmation_when_the_last_one_is_old(client, tenant_
         == page
     )
     revealed = client.post(reverse("record_reveal", args=["contacts", ada.pk, "diagnosis"]))
-    assert "asthma" in revealed.content.decode()
+    assert "Asthma" in revealed.content.decode()
