@@ -43,17 +43,26 @@ def _sensitive_definitions_by_name(object_type_id, names) -> dict[str, PropertyD
     }
 
 
+def _blind_index_of(tenant_keys, definition: PropertyDefinition, value: Any) -> tuple[int | None, int | None]:
+    """(blind index, id of the PRF key that made it) of a new value; (None, None) if not searchable.
+    The two go together: a blind index key rotation re-indexes by the key id."""
+    if not definition.searchable:
+        return None, None
+    return crypto.blind_index(tenant_keys, definition.id, value), tenant_keys.prf_key_id
+
+
 def _new_value(tenant_keys, record: Record, definition: PropertyDefinition, value: Any) -> SensitiveValue:
     ad = crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id)
     ciphertext = crypto.encrypt(tenant_keys, value, ad)
+    blind_index, blind_key_id = _blind_index_of(tenant_keys, definition, value)
     return SensitiveValue(
         tenant_id=record.tenant_id,
         record_id=record.pk,
         property_id=definition.id,
         ciphertext=ciphertext,
         key_id=crypto.key_id_of(ciphertext),
-        blind_index=crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None,
-        blind_key_id=tenant_keys.prf_key_id if definition.searchable else None,
+        blind_index=blind_index,
+        blind_key_id=blind_key_id,
     )
 
 
@@ -179,8 +188,7 @@ class _RawInsert:
                 to_db(definition.id),
                 ciphertext,
                 crypto.key_id_of(ciphertext),
-                crypto.blind_index(tenant_keys, definition.id, value) if definition.searchable else None,
-                tenant_keys.prf_key_id if definition.searchable else None,
+                *_blind_index_of(tenant_keys, definition, value),
                 now,
             )
             for (record, definition, value), ciphertext in zip(self.pending, ciphertexts, strict=True)
