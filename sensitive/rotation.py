@@ -281,14 +281,14 @@ def _reindex(tenant, primary_key_id: int, *, batch_size: int, max_batches: int |
         if not rows:
             return done, batches, True
         # Read per batch: a property may have been created, or stopped being searchable, meanwhile.
-        definitions = dict(
-            PropertyDefinition.objects.filter(pk__in={row[2] for row in rows}).values_list("pk", "object_type_id")
-        )
-        searchable = set(
-            PropertyDefinition.objects.filter(pk__in=definitions, searchable=True).values_list("pk", flat=True)
-        )
+        properties = PropertyDefinition.objects.filter(pk__in={row[2] for row in rows})
+        type_of, searchable = {}, set()
+        for property_id, type_id, is_searchable in properties.values_list("pk", "object_type_id", "searchable"):
+            type_of[property_id] = type_id
+            if is_searchable:
+                searchable.add(property_id)
         items = [
-            (bytes(ciphertext), crypto.associated_data(tenant.pk, definitions[property_id], record_id, property_id))
+            (bytes(ciphertext), crypto.associated_data(tenant.pk, type_of[property_id], record_id, property_id))
             for _, record_id, property_id, ciphertext in rows
         ]
         updates = []
