@@ -109,6 +109,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[validate_time_zone],
         help_text="Dates and times in the staff UI are shown and typed in this time zone; they are stored in UTC.",
     )
+    # Part of the session auth hash: bumping it ends every session of the user at its next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -133,6 +135,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+    def get_session_auth_hash(self) -> str:
+        """Django ends a session whose stored hash differs; the generation makes that a one-row update.
+
+        https://docs.djangoproject.com/en/5.2/topics/auth/default/#session-invalidation-on-password-change
+        """
+        return f"{super().get_session_auth_hash()}:{self.session_generation}"
 
     @property
     def is_super_admin(self) -> bool:

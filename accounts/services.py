@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 
 from accounts.models import Team, Tenant, User
 from audit import services as audit_services
@@ -199,3 +200,15 @@ def tenant_settings_update(*, actor: User, audit_retention_days: int) -> Tenant:
         details={"before": {"audit_retention_days": before}, "after": {"audit_retention_days": after}},
     )
     return tenant
+
+
+def user_sessions_end(*, user: User, keep_request=None) -> None:
+    """End every session of `user` (at its next request), except the one of `keep_request` if given.
+
+    The session auth hash includes `session_generation`, so one UPDATE ends sessions on every
+    server without scanning the session store.
+    """
+    User.objects.filter(pk=user.pk).update(session_generation=models.F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    if keep_request is not None and keep_request.user.pk == user.pk:
+        update_session_auth_hash(keep_request, user)
