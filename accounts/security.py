@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
@@ -29,6 +30,20 @@ def lockout_parameters(request_or_attempt, credentials=None) -> list[str]:
     """django-axes' lockout parameters: an attempt recorded without an IP counts for its user only."""
     ip = getattr(request_or_attempt, "axes_ip_address", getattr(request_or_attempt, "ip_address", None))
     return ["username", "ip_address"] if ip else ["username"]
+
+
+def lockout_username(request, credentials=None) -> str | None:
+    """The username django-axes stores and counts: a known user's email, else a keyed hash of what was typed.
+
+    People type passwords into the email field; the hash still counts repeated tries of one value.
+    """
+    typed = (credentials or {}).get("username") or getattr(request, "POST", {}).get("username") or ""
+    email = typed.strip().lower()[:254]
+    if not email:
+        return None
+    if User.objects.filter(email=email).exists():
+        return email
+    return "unknown:" + salted_hmac("accounts.security.lockout_username", email, algorithm="sha256").hexdigest()[:32]
 
 
 def signed_in_failure_count(request, user: User) -> bool:

@@ -17,9 +17,11 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = "accounts.security.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
+# What was typed as the email is stored only if it is a user's (else a keyed hash): it may be a password.
+AXES_USERNAME_CALLABLE = "accounts.security.lockout_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in.locked_out"
 AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
-AXES_SENSITIVE_PARAMETERS = ["password", "code", "otp_token"]
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "code", "otp_token"]
 
 # Behind reverse proxies (DJANGO_BEHIND_PROXY), how many of them append to X-Forwarded-For: the client is
 # the Nth entry from the right. What lies left of it was sent by the client and is not believed.

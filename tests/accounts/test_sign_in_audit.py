@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from axes.models import AccessAttempt
 from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +40,17 @@ def test_a_failed_sign_in_with_an_unknown_email_leaves_no_trace_of_what_was_type
     assert {AuditEvent.Kind.SIGN_IN_FAILED, AuditEvent.Kind.LOCKED_OUT} <= kinds
     assert TYPED.lower() not in _every_audit_value()
     assert "hunter2" not in _every_audit_value()
+
+
+def test_the_lockout_records_keep_no_trace_of_an_unknown_email_either(password_only_client, member_a):
+    # when
+    for _ in range(2):
+        password_only_client.post(reverse("login"), {"username": TYPED, "password": "x"})
+
+    # then: django-axes counted the tries, under a keyed hash of what was typed
+    attempts = list(AccessAttempt.objects.values())
+    assert attempts and attempts[0]["failures_since_start"] == 2
+    assert "hunter2" not in str(attempts).lower()
 
 
 def test_a_failed_sign_in_of_a_known_user_names_them_in_their_tenant(password_only_client, member_a):
