@@ -1,7 +1,8 @@
-"""Second factors: TOTP authenticator apps (django-otp) and one-time backup codes (stored hashed)."""
+"""Second factors: TOTP authenticator apps (django-otp) and one-time backup codes (stored salted and keyed)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from base64 import b32encode
@@ -9,23 +10,52 @@ from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import services as account_services
 from accounts.models import BackupCode, User
 from audit import services as audit_services
 from audit.models import AuditEvent
 
 BACKUP_CODE_COUNT = 10
 BACKUP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper
+ENROLMENT_MINUTES = 10  # an authenticator app not confirmed by then is removed
+BACKUP_HASH_SCHEME = "hmac1"
+BACKUP_HASH_KEY_SALT = "accounts.mfa.backup_code"
 
 
-def _hash(code: str) -> str:
-    # Codes carry 50 random bits, so a plain SHA-256 resists guessing; no per-code salt is needed.
-    return hashlib.sha256(code.replace("-", "").strip().lower().encode()).hexdigest()
+def _normalised(code: str) -> str:
+    return code.replace("-", "").replace(" ", "").strip().lower()
+
+
+def _backup_digest(salt: str, code: str, secret: str | None = None) -> str:
+    # An HMAC over the old scheme's SHA-256, so that migration 0005 could re-wrap stored codes in place.
+    inner = hashlib.sha256(_normalised(code).encode()).hexdigest()
+    return salted_hmac(BACKUP_HASH_KEY_SALT, f"{salt}${inner}", secret=secret, algorithm="sha256").hexdigest()
+
+
+def backup_code_hash(code: str) -> str:
+    """A salted HMAC keyed by the SECRET_KEY: a copy of the table alone cannot be searched for 50-bit codes.
+
+    Rotating the SECRET_KEY keeps codes working while the old key is in SECRET_KEY_FALLBACKS.
+    """
+    salt = secrets.token_hex(8)
+    return f"{BACKUP_HASH_SCHEME}${salt}${_backup_digest(salt, code)}"
+
+
+def _backup_code_matches(stored: str, code: str) -> bool:
+    scheme, _, rest = stored.partition("$")
+    salt, _, digest = rest.partition("$")
+    if scheme != BACKUP_HASH_SCHEME or not digest:
+        return False  # not a hash we make: never matches
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return any(constant_time_compare(_backup_digest(salt, code, secret), digest) for secret in keys)
 
 
 @dataclass
@@ -36,12 +66,26 @@ class Enrolment:
     qr_svg: str
 
 
+@transaction.atomic
 def totp_enrolment_start(*, user: User) -> Enrolment:
-    """An unconfirmed TOTP device; it becomes active only once a first code from it is verified."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    """A new unconfirmed TOTP device; it becomes active only once a first code from it is verified.
+
+    An earlier, unfinished enrolment of the user is removed: its key may have been seen by someone.
+    """
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
     return enrolment_of(device)
+
+
+def totp_enrolments_expire() -> int:
+    """Remove every enrolment left unconfirmed past the time limit; the number removed."""
+    cutoff = timezone.now() - dt.timedelta(minutes=ENROLMENT_MINUTES)
+    removed, _ = TOTPDevice.objects.filter(confirmed=False, created_at__lt=cutoff).delete()
+    return removed
+
+
+def totp_enrolment_abandon(*, user: User, device_id) -> None:
+    TOTPDevice.objects.filter(user=user, confirmed=False, pk=device_id).delete()
 
 
 def enrolment_of(device: TOTPDevice) -> Enrolment:
@@ -70,16 +114,18 @@ def backup_codes_create(*, user: User) -> list[str]:
         raw = "".join(secrets.choice(BACKUP_ALPHABET) for _ in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
     user.backup_codes.all().delete()
-    BackupCode.objects.bulk_create(BackupCode(user=user, code_hash=_hash(code)) for code in codes)
+    BackupCode.objects.bulk_create(BackupCode(user=user, code_hash=backup_code_hash(code)) for code in codes)
     audit_services.event_record(kind=AuditEvent.Kind.BACKUP_CODES_CREATED, actor=user)
     return codes
 
 
 def backup_code_use(*, user: User, code: str) -> bool:
     """True once per code: a used code is spent (the update is atomic, so two tabs cannot both use it)."""
-    return bool(
-        BackupCode.objects.filter(user=user, code_hash=_hash(code), used_at__isnull=True).update(used_at=timezone.now())
-    )
+    unused = BackupCode.objects.filter(user=user, used_at__isnull=True).values_list("pk", "code_hash")
+    match = next((pk for pk, stored in unused if _backup_code_matches(stored, code)), None)
+    if match is None:
+        return False
+    return bool(BackupCode.objects.filter(pk=match, used_at__isnull=True).update(used_at=timezone.now()))
 
 
 def code_verify(*, user: User, code: str):
@@ -116,4 +162,6 @@ def mfa_reset(*, actor: User, user: User) -> None:
     for device in devices_for_user(user, confirmed=None):
         device.delete()
     user.backup_codes.all().delete()
+    # A session that passed with the old factors (perhaps a thief's, the reason for the reset) ends too.
+    account_services.user_sessions_end(user=user)
     audit_services.event_record(kind=AuditEvent.Kind.MFA_RESET, actor=actor, details={"user": user.email})

@@ -29,6 +29,7 @@ MFA_EXEMPT = (
     "/webauthn/authentication/",
     "/webauthn/jsi18n/",
 )
+EXEMPT_WHILE_ENROLLING = ("/accounts/confirm/",)
 
 
 def session_limits(user) -> tuple[int, int]:
@@ -50,8 +51,11 @@ class SessionSecurityMiddleware:
             if ended:
                 return ended
             if not user.is_verified() and not request.path.startswith(MFA_EXEMPT) and security.mfa_required(user):
-                name = "mfa_verify" if security.has_mfa_device(user) else "mfa_enrol"
-                return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+                has_device = security.has_mfa_device(user)
+                # With no factor yet, the enrolment may ask for the password again (sudo mode).
+                if has_device or not request.path.startswith(EXEMPT_WHILE_ENROLLING):
+                    name = "mfa_verify" if has_device else "mfa_enrol"
+                    return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
 
     def _session_end(self, request):

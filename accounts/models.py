@@ -153,15 +153,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class BackupCode(models.Model):
-    """A one-time MFA backup code, stored as a SHA-256 hash: shown once, usable once."""
+    """A one-time MFA backup code, stored as a salted, keyed hash (accounts.mfa): shown once, usable once."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
-    code_hash = models.CharField(max_length=64)
+    # "hmac1$<salt>$<HMAC-SHA256>": a user's ~10 codes are each checked, so no lookup by hash is needed.
+    code_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["user", "code_hash"], name="backup_code_lookup_idx")]
 
     def __str__(self) -> str:
         return f"Backup code of {self.user_id}"

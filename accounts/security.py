@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django_otp import devices_for_user
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
@@ -25,12 +26,40 @@ def now():
     return timezone.now()
 
 
-def client_ip(request) -> str | None:
-    # X-Forwarded-For only behind a proxy that sets it: otherwise a client could pick its own address
-    # and escape the per-IP lockout.
-    if settings.AUDIT_TRUST_X_FORWARDED_FOR and request.headers.get("X-Forwarded-For"):
-        return request.headers["X-Forwarded-For"].split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+def lockout_parameters(request_or_attempt, credentials=None) -> list[str]:
+    """django-axes' lockout parameters: an attempt recorded without an IP counts for its user only."""
+    ip = getattr(request_or_attempt, "axes_ip_address", getattr(request_or_attempt, "ip_address", None))
+    return ["username", "ip_address"] if ip else ["username"]
+
+
+def lockout_username(request, credentials=None) -> str | None:
+    """The username django-axes stores and counts: a known user's email, else a keyed hash of what was typed.
+
+    People type passwords into the email field; the hash still counts repeated tries of one value.
+    """
+    typed = (credentials or {}).get("username") or getattr(request, "POST", {}).get("username") or ""
+    email = typed.strip().lower()[:254]
+    if not email:
+        return None
+    if User.objects.filter(email=email).exists():
+        return email
+    return "unknown:" + salted_hmac("accounts.security.lockout_username", email, algorithm="sha256").hexdigest()[:32]
+
+
+def signed_in_failure_count(request, user: User) -> bool:
+    """Count a signed-in user's wrong password or code (sudo, second factor) towards that user's lockout.
+
+    Not towards the IP's: colleagues behind one office address would lock each other out of signing in.
+    The password step, before anyone is known, still counts per IP as well. The attempt is recorded
+    without an IP, which `lockout_parameters` counts for the username only. True when now locked out.
+    """
+    AxesProxyHandler.update_request(request)
+    ip, request.axes_ip_address = request.axes_ip_address, None
+    try:
+        AxesProxyHandler.user_login_failed(sender=User, credentials={"username": user.email}, request=request)
+    finally:
+        request.axes_ip_address = ip
+    return bool(request.axes_locked_out)
 
 
 def holds_sensitive_grant(user: User) -> bool:

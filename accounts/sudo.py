@@ -1,7 +1,8 @@
 """Sudo mode: dangerous actions ask for the password or a code again when the last check is old.
 
 Signing in counts as a check. The time of the last check lives in the (signed, server-side)
-session; failed confirmations count as failed sign-ins for the lockout.
+session; each check gives the session a new key. Failed confirmations count towards the user's
+lockout (not the IP's: accounts.security.signed_in_failure_count).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from accounts import security
 CONFIRMED_AT = "confirmed_at"
 
 
-def mark_confirmed(request) -> None:
+def mark_confirmed(request, *, new_session_key: bool = True) -> None:
+    """The user just proved it is them: a new session key too, so a key planted or seen before is worth nothing."""
+    if new_session_key:
+        request.session.cycle_key()
     request.session[CONFIRMED_AT] = security.now().timestamp()
 
 
@@ -35,6 +39,17 @@ def safe_next(request, candidate: str | None, default: str = "/") -> str:
     return default
 
 
+def confirm_first(request):
+    """The redirect to the confirmation page, then back here (a POST comes back to the page it was sent from)."""
+    # A POST cannot be replayed after the check.
+    target = request.get_full_path() if request.method == "GET" else request.headers.get("Referer")
+    return redirect(confirm_url(request, target))
+
+
+def confirm_url(request, next_url: str | None) -> str:
+    return f"{reverse('sudo_confirm')}?{urlencode({'next': safe_next(request, next_url)})}"
+
+
 def require_sudo_mode(view=None, *, only_post: bool = False):
     """Ask for the password or a code first when the last check is too old (`only_post`: for changes only)."""
 
@@ -43,9 +58,7 @@ def require_sudo_mode(view=None, *, only_post: bool = False):
         def wrapper(request, *args, **kwargs):
             guarded = request.method == "POST" or not only_post
             if guarded and request.user.is_authenticated and not recently_confirmed(request):
-                # A POST cannot be replayed after the check: come back to the page it was sent from.
-                target = request.get_full_path() if request.method == "GET" else request.headers.get("Referer")
-                return redirect(f"{reverse('sudo_confirm')}?{urlencode({'next': safe_next(request, target)})}")
+                return confirm_first(request)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 
 from auditlog.context import set_extra_data
 from auditlog.middleware import AuditlogMiddleware
-from django.conf import settings
+
+from core.http import client_ip
 
 surface: contextvars.ContextVar[str] = contextvars.ContextVar("audit_surface", default="system")
 ip_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_ip", default=None)
@@ -42,10 +43,8 @@ class AuditMiddleware(AuditlogMiddleware):
 
     @staticmethod
     def _get_remote_addr(request):
-        # X-Forwarded-For is only believed behind a proxy that sets it; otherwise anyone could forge it.
-        if settings.AUDIT_TRUST_X_FORWARDED_FOR:
-            return AuditlogMiddleware._get_remote_addr(request)
-        return request.META.get("REMOTE_ADDR")
+        # The same address as the lockout's: X-Forwarded-For only as far as the trusted proxies vouch for it.
+        return client_ip(request)
 
     def get_extra_data(self, request):
         data = super().get_extra_data(request)

@@ -51,10 +51,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.TimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before the session checks, so that their events (a time-out) carry the IP and surface too.
+    "audit.context.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "audit.context.AuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

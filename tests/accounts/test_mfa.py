@@ -36,12 +36,12 @@ def test_enrolment_shows_a_qr_code_and_key_and_needs_a_first_code(signed_in, mem
     device, secret, page = _enrol(signed_in)
     assert "<svg" in page and secret
 
-    wrong = signed_in.post(reverse("mfa_enrol"), {"device": device.pk, "code": "000000"})
+    wrong = signed_in.post(reverse("mfa_enrol"), {"code": "000000"})
     assert "That code is not right" in wrong.content.decode()
     device.refresh_from_db()
     assert not device.confirmed
 
-    response = signed_in.post(reverse("mfa_enrol"), {"device": device.pk, "code": totp_code(device)})
+    response = signed_in.post(reverse("mfa_enrol"), {"code": totp_code(device)})
 
     device.refresh_from_db()
     assert device.confirmed

@@ -88,7 +88,7 @@ def test_the_zone_is_active_during_the_request_only(client, member_a, monkeypatc
         seen.append(timezone.get_current_timezone_name())
         return render(request, template, context, **kwargs)
 
-    monkeypatch.setattr("accounts.views.render", render_noting_the_zone)
+    monkeypatch.setattr("accounts.views.profile.render", render_noting_the_zone)
 
     client.get(PREFERENCES)
 
