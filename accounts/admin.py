@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.utils.decorators import method_decorator
 
 from accounts import mfa, services
@@ -16,12 +14,21 @@ from sensitive import grants
 
 
 class TenantCreationForm(forms.ModelForm):
-    admin_email = forms.EmailField(label="First super admin's email")
-    admin_password = forms.CharField(label="First super admin's password", widget=forms.PasswordInput)
+    # No password: the first super admin is emailed a link and chooses their own (the operator never knows it).
+    admin_email = forms.EmailField(
+        label="First super admin's email", help_text="They are emailed a link to set their own password."
+    )
 
     class Meta:
         model = Tenant
         fields = ["name"]
+
+    def clean_admin_email(self) -> str:
+        # tenant_create checks this too; here it becomes an error next to the field rather than a 500.
+        email = self.cleaned_data["admin_email"].strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(f"A user with the email {email} already exists.")
+        return email
 
 
 @admin.register(Tenant)
@@ -66,9 +73,7 @@ class TenantAdmin(admin.ModelAdmin):
             obj.save(update_fields=["name", "updated_at"])
             return
         tenant, _ = services.tenant_create(
-            name=form.cleaned_data["name"],
-            admin_email=form.cleaned_data["admin_email"],
-            admin_password=form.cleaned_data["admin_password"],
+            name=form.cleaned_data["name"], admin_email=form.cleaned_data["admin_email"], actor=request.user
         )
         obj.pk = tenant.pk
 
@@ -78,24 +83,12 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 class UserAdminForm(forms.ModelForm):
-    password = forms.CharField(
-        widget=forms.PasswordInput, required=False, help_text="Leave empty for a user who will set it later."
-    )
+    """Adding a user: no password; they are emailed a link to set their own."""
 
     class Meta:
         model = User
         fields = ["email", "first_name", "last_name", "role", "is_active"]
-
-    def clean(self):
-        cleaned = super().clean()
-        password = cleaned.get("password")
-        if password:
-            user = User(email=cleaned.get("email", ""), first_name=cleaned.get("first_name", ""))
-            try:
-                validate_password(password, user)
-            except ValidationError as exc:
-                self.add_error("password", exc)
-        return cleaned
+        help_texts = {"email": "They are emailed a link to set their own password."}
 
 
 class UserChangeAdminForm(forms.ModelForm):
@@ -160,7 +153,7 @@ class UserAdmin(TenantScopedAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = UserAdminForm
-            kwargs["fields"] = ["email", "password", "first_name", "last_name", "role"]
+            kwargs["fields"] = ["email", "first_name", "last_name", "role"]
         else:
             kwargs["form"] = UserChangeAdminForm
             kwargs["fields"] = UserChangeAdminForm.Meta.fields
@@ -168,7 +161,7 @@ class UserAdmin(TenantScopedAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["email", "password", "first_name", "last_name", "role"]
+            return ["email", "first_name", "last_name", "role"]
         return [
             "email",
             "first_name",
@@ -210,7 +203,6 @@ class UserAdmin(TenantScopedAdmin):
         user = services.user_create(
             actor=request.user,
             email=form.cleaned_data["email"],
-            password=form.cleaned_data.get("password") or None,
             first_name=form.cleaned_data.get("first_name", ""),
             last_name=form.cleaned_data.get("last_name", ""),
             role=form.cleaned_data["role"],

@@ -25,6 +25,7 @@ MFA_EXEMPT = (
     "/accounts/logout/",
     "/accounts/mfa/verify/",
     "/accounts/mfa/enrol/",
+    "/accounts/invitation/",  # for signed-out visitors; a signed-in one is only told to sign out
     "/static/",
     "/webauthn/authentication/",
     "/webauthn/jsi18n/",

@@ -181,3 +181,28 @@ class Team(TenantScopedModel):
     @property
     def members(self):
         return self.group.user_set.all()
+
+
+class Invitation(models.Model):
+    """A single-use, expiring sign-up link: the invited user sets their own password.
+
+    Only a SHA-256 hash of the link's random token is stored: a copy of the database opens no account.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Empty: the command line."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer invitation replaces this one.
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.user_id}"

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 
+from accounts import invitations
 from accounts.models import Team, Tenant, User
 from audit import services as audit_services
 from audit.models import AuditEvent
@@ -36,8 +37,14 @@ def _clean_password(password: str, user: User) -> None:
 
 
 @transaction.atomic
-def tenant_create(*, name: str, admin_email: str, admin_password: str) -> tuple[Tenant, User]:
-    """A tenant with its standard object types and properties, and its first super admin."""
+def tenant_create(
+    *, name: str, admin_email: str, admin_password: str | None = None, actor: User | None = None
+) -> tuple[Tenant, User]:
+    """A tenant with its standard object types and properties, and its first super admin.
+
+    Without `admin_password` (the way for real tenants) the admin is emailed an invitation and sets
+    their own password; a password given here is for scripts, tests and the demo.
+    """
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "A tenant needs a name."})
@@ -48,8 +55,13 @@ def tenant_create(*, name: str, admin_email: str, admin_password: str) -> tuple[
     keys.tenant_keys_create(tenant=tenant)
     admin = _user_create(tenant=tenant, email=admin_email, password=admin_password, role=User.Role.SUPER_ADMIN)
     audit_services.event_record(
-        kind=AuditEvent.Kind.TENANT_CREATED, tenant=tenant, details={"name": tenant.name, "super_admin": admin.email}
+        kind=AuditEvent.Kind.TENANT_CREATED,
+        tenant=tenant,
+        actor=actor,
+        details={"name": tenant.name, "super_admin": admin.email},
     )
+    if not admin_password:
+        invitations.invitation_create(actor=actor, user=admin)
     return tenant, admin
 
 
@@ -76,6 +88,7 @@ def user_create(
     last_name: str = "",
     role: str = User.Role.MEMBER,
 ) -> User:
+    """A user of the actor's tenant; without a password (the way for real users) they are emailed an invitation."""
     if not actor.is_super_admin:
         raise PermissionDenied("Only a super admin can add users.")
     user = _user_create(
@@ -87,6 +100,8 @@ def user_create(
     if user.role == User.Role.SUPER_ADMIN:
         grants_changed(tenant_id=actor.tenant_id)
         audit_services.event_record(kind=AuditEvent.Kind.SUPER_ADMIN_ADDED, actor=actor, details={"user": user.email})
+    if not password:
+        invitations.invitation_create(actor=actor, user=user)
     return user
 
 
@@ -212,3 +227,13 @@ def user_sessions_end(*, user: User, keep_request=None) -> None:
     user.refresh_from_db(fields=["session_generation"])
     if keep_request is not None and keep_request.user.pk == user.pk:
         update_session_auth_hash(keep_request, user)
+
+
+@transaction.atomic
+def user_password_change(*, actor: User, password: str, keep_request=None) -> None:
+    """The actor's own new password (Django's validators apply); a security event; their other sessions end."""
+    _clean_password(password, actor)
+    actor.set_password(password)
+    actor.save(update_fields=["password"])
+    audit_services.event_record(kind=AuditEvent.Kind.PASSWORD_CHANGED, actor=actor)
+    user_sessions_end(user=actor, keep_request=keep_request)

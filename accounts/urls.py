@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_invite
 
 urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/mfa/remove/", views.mfa_device_remove, name="mfa_device_remove"),
     path("accounts/confirm/", views.sudo_confirm, name="sudo_confirm"),
     path("accounts/preferences/", views.preferences, name="preferences"),
+    path("accounts/password/", views_invite.password_change, name="password_change"),
+    path("accounts/invitation/<str:token>/", views_invite.invitation_accept, name="invitation_accept"),
     path("accounts/keepalive/", views.keepalive, name="keepalive"),
     path("security/health/", views.security_health, name="security_health"),
     path("security/settings/", views.security_settings, name="security_settings"),

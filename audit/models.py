@@ -66,6 +66,9 @@ class AuditEvent(models.Model):
         BACKUP_CODES_CREATED = "auth.backup_codes_created", "Created new backup codes"
         SUDO_CONFIRMED = "auth.sudo_confirmed", "Confirmed identity for a dangerous action"
         SUDO_FAILED = "auth.sudo_failed", "Failed to confirm identity"
+        INVITATION_SENT = "auth.invitation_sent", "Sent an invitation to set a password"
+        INVITATION_ACCEPTED = "auth.invitation_accepted", "Set a password through an invitation"
+        PASSWORD_CHANGED = "auth.password_changed", "Changed their password"
         AUDIT_EXPORTED = "audit.exported", "Exported audit events"
         AUDIT_ARCHIVED = "audit.archived", "Archived old audit events"
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("users/new/", views.user_create, name="settings_user_create"),
     path("users/<uuid:user_id>/", views.user_detail, name="settings_user_detail"),
     path("users/<uuid:user_id>/super-admin/", views.user_super_admin, name="settings_user_super_admin"),
+    path("users/<uuid:user_id>/invite/", views.user_invite, name="settings_user_invite"),
     path("teams/", views.team_list, name="settings_teams"),
     path("teams/<uuid:team_id>/", views.team_detail, name="settings_team_detail"),
     path("security/", views.security, name="settings_security"),

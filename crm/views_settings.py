@@ -14,13 +14,14 @@ from functools import wraps
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from accounts import invitations
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import Team, User
@@ -402,7 +403,9 @@ def object_type_list(request: HttpRequest) -> HttpResponse:
 
 
 class UserCreateForm(forms.Form):
-    email = forms.EmailField(max_length=254)
+    """No password: the new user is emailed a link and chooses their own."""
+
+    email = forms.EmailField(max_length=254, help_text="They are emailed a link to set their own password.")
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     role = forms.ChoiceField(
@@ -410,19 +413,6 @@ class UserCreateForm(forms.Form):
         initial=User.Role.MEMBER,
         help_text="Super admins can view and edit every sensitive value and change these settings.",
     )
-    password = forms.CharField(
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Django's texts speak to the owner of the password ("Your password ..."); here an admin sets it.
-        rules = " ".join(password_validators_help_texts()).replace("Your password", "It").replace("your ", "their ")
-        self.fields[
-            "password"
-        ].help_text = f"Optional: without one, they can't sign in until a password is set for them. {rules}"
 
 
 @super_admin_required
@@ -444,9 +434,23 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except (ValidationError, PermissionDenied) as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, f"Added {user.email}.")
+            messages.success(request, f"Added {user.email} and emailed them a link to set their password.")
             return redirect("settings_user_detail", user_id=user.pk)
     return render(request, "settings/user_form.html", {"section": "users", "form": form})
+
+
+@super_admin_required
+@require_POST
+def user_invite(request: HttpRequest, user_id) -> HttpResponse:
+    """A new sign-up link for a user who has not set a password yet; the earlier one stops working."""
+    user = _user_or_404(request.user, user_id)
+    try:
+        invitations.invitation_create(actor=request.user, user=user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, f"Emailed {user.email} a new link to set their password.")
+    return redirect("settings_user_detail", user_id=user.pk)
 
 
 class RecordScopesForm(forms.Form):

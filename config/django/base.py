@@ -2,7 +2,8 @@
 
 Embedded default: SQLite in var/, tasks in-process, a local master key file, secrets in
 0600 files under var/. Production: DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY (or
-SECRET_KEY_FILE), SENSITIVE_MASTER_KEY_URI, DJANGO_ALLOWED_HOSTS.
+SECRET_KEY_FILE), SENSITIVE_MASTER_KEY_URI, DJANGO_ALLOWED_HOSTS, SITE_URL and EMAIL_HOST
+(config/settings/email.py).
 """
 
 from __future__ import annotations
@@ -160,5 +161,6 @@ LOGGING = {
 }
 
 from config.settings.celery import *  # noqa: E402,F403
+from config.settings.email import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
 from config.settings.sensitive import *  # noqa: E402,F403
