@@ -1,6 +1,7 @@
 from django.urls import path
 
-from accounts import views, views_invite
+from accounts import views
+from accounts.views import invite as views_invite
 
 urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_user_session_generation'),
+        ('accounts', '0005_backup_code_keyed_hash'),
     ]
 
     operations = [
