@@ -35,6 +35,11 @@ def safe_next(request, candidate: str | None, default: str = "/") -> str:
     return default
 
 
+def confirm_redirect(request, target: str | None):
+    """To the confirmation page, which sends the user back to `target` (when safe) afterwards."""
+    return redirect(f"{reverse('sudo_confirm')}?{urlencode({'next': safe_next(request, target)})}")
+
+
 def require_sudo_mode(view=None, *, only_post: bool = False):
     """Ask for the password or a code first when the last check is too old (`only_post`: for changes only)."""
 
@@ -45,7 +50,7 @@ def require_sudo_mode(view=None, *, only_post: bool = False):
             if guarded and request.user.is_authenticated and not recently_confirmed(request):
                 # A POST cannot be replayed after the check: come back to the page it was sent from.
                 target = request.get_full_path() if request.method == "GET" else request.headers.get("Referer")
-                return redirect(f"{reverse('sudo_confirm')}?{urlencode({'next': safe_next(request, target)})}")
+                return confirm_redirect(request, target)
             return view(request, *args, **kwargs)
 
         return wrapper
