@@ -168,7 +168,9 @@ def _filter_params_tokenized(request: HttpRequest, definitions: list[PropertyDef
     for key, definition in sensitive.items():
         value = params.get(key, "")
         if value:
-            params[key] = filter_tokens.filter_token_make(actor=request.user, definition=definition, value=value)
+            params[key] = filter_tokens.filter_token_make(
+                actor=request.user, definition=definition, value=value, session_key=request.session.session_key
+            )
     return params.urlencode()
 
 
@@ -181,7 +183,14 @@ def _filter_data(request: HttpRequest, definitions: list[PropertyDefinition], no
         value = data.get(key, "")
         if not value:
             continue
-        opened = filter_tokens.filter_token_read(actor=request.user, definition=definition, token=value)
+        try:
+            opened = filter_tokens.filter_token_read(
+                actor=request.user, definition=definition, token=value, session_key=request.session.session_key
+            )
+        except filter_tokens.FilterTokenRefused as exc:
+            data.pop(key)
+            notices.append(str(exc))
+            continue
         if opened is None:
             data.pop(key)
             notices.append(f"The filter on {definition.label} was left out: use the Filters form for sensitive values.")

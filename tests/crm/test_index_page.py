@@ -15,13 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import security
+from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from accounts.sudo import CONFIRMED_AT
 from audit.models import AuditEvent
 from crm import selectors, services, views
 from crm.models import Record
 from sensitive import grants
 from sensitive import selectors as sensitive_selectors
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, VerifiedClient
 from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
 
 INDEX = reverse("record_index", args=["contacts"])
@@ -519,7 +521,7 @@ def test_a_sensitive_filter_value_never_appears_in_the_address(client, tenant_a_
     response = client.post(INDEX, {"f.annual_salary": "91250", "q": ""})
 
     assert response.status_code == 302
-    assert "91250" not in response["Location"] and "f.annual_salary=enc1." in response["Location"]
+    assert "91250" not in response["Location"] and "f.annual_salary=enc2." in response["Location"]
     assert names_in(client.get(response["Location"])) == ["Ada"]
 
 
@@ -544,7 +546,7 @@ def test_a_filter_token_works_only_for_its_user(client, tenant_a_admin, member_a
     location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
     client.force_login(member_a)
 
-    assert "use the Filters form" in client.get(location).content.decode()
+    assert "by another user" in client.get(location).content.decode()
 
 
 # --- filters on highly sensitive properties are reveals ------------------------------------------
@@ -616,3 +618,43 @@ def test_a_filter_on_a_highly_sensitive_property_needs_an_explicit_reveal_in_the
     with pytest.raises(PermissionDenied, match="Diagnosis"):
         list(search())
     assert [record.pk for record in search(reveal=True)] == [ada.pk]
+
+
+def test_a_filter_link_from_another_session_is_refused_with_a_message(client, tenant_a_admin, ada, contacts_a):
+    # given a link made in one session, opened in another of the same user
+    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
+    client.force_login(tenant_a_admin)
+    location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
+    other = VerifiedClient()
+    other.force_login(tenant_a_admin)
+
+    # when
+    response = other.get(location)
+
+    # then
+    assert response.status_code == 200
+    assert "was made in another session" in response.content.decode()
+    assert sorted(names_in(response)) == ["Ada", "Bo"]  # not applied
+
+
+def test_a_filter_link_past_the_session_lifetime_is_refused_with_a_message(
+    client, tenant_a_admin, ada, contacts_a, monkeypatch
+):
+    # given a link older than the longest a session of this tenant lives
+    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
+    client.force_login(tenant_a_admin)
+    location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
+    later = timezone.now() + dt.timedelta(hours=tenant_a_admin.tenant.session_max_hours, minutes=1)
+    monkeypatch.setattr(security, "now", lambda: later)
+    session = client.session
+    for key in (SIGNED_IN_AT, LAST_SEEN_AT, CONFIRMED_AT):  # the session itself lives on, for this test
+        session[key] = later.timestamp()
+    session.save()
+
+    # when
+    response = client.get(location)
+
+    # then
+    assert response.status_code == 200
+    assert "The filter on Annual salary has expired" in response.content.decode()
+    assert sorted(names_in(response)) == ["Ada", "Bo"]
