@@ -133,7 +133,7 @@ def test_the_nightly_verification_of_a_broken_chain_records_it_and_fails_the_hea
     call_command("security_check", "--tenant", "Acme")
     assert "[FAILING] Audit chain" in capsys.readouterr().out
     client.force_login(tenant_a_admin)
-    assert "Audit chain" in client.get(reverse("security_health")).content.decode()
+    assert "found the audit chain broken" in client.get(reverse("security_health")).content.decode()
 
 
 def test_the_nightly_verification_of_an_intact_chain_says_so(history, tenant_a):
