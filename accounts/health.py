@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User
 from accounts.security import has_mfa_device, holds_sensitive_grant
+from audit import selectors as audit_selectors
+from audit.models import AuditEvent
 
 OK, WARNING, FAILING = "ok", "warning", "failing"
 
@@ -196,3 +198,31 @@ def deployment(tenant: Tenant) -> Result:
         "",
         problems,
     )
+
+
+VERIFIED_WITHIN = dt.timedelta(days=2)
+
+
+@check
+def audit_chain_intact(tenant: Tenant) -> Result:
+    title = "Audit chain"
+    latest = audit_selectors.chain_verification_latest(tenant=tenant)
+    if latest is not None and latest.kind == AuditEvent.Kind.AUDIT_CHAIN_BROKEN:
+        when = timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M")
+        return Result(
+            title,
+            FAILING,
+            f"The verification of {when} found the audit chain broken at event #{latest.details.get('seq')}: "
+            f"{latest.details.get('reason')}. Events were changed, removed or forged in the database.",
+            "Treat it as a security incident: find who could write to the database, compare with backups and "
+            f"archives, and run python manage.py audit_verify --tenant '{tenant.name}'.",
+            "/audit/",
+        )
+    if latest is None or timezone.now() - latest.created_at > VERIFIED_WITHIN:
+        return Result(
+            title,
+            WARNING,
+            "The audit chain was not verified in the last two days.",
+            "Run Celery beat (it verifies every night) or python manage.py audit_verify.",
+        )
+    return Result(title, OK, f"Verified intact at {timezone.localtime(latest.created_at):%Y-%m-%d %H:%M}.")

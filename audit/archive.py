@@ -105,9 +105,12 @@ def archived_events(chain: str, directory: Path | None = None):
 def verify_archives(chain: str, directory: Path | None = None) -> tuple[int, audit_chain.Break | None]:
     """Walk the archived part of a chain from its start; it must end at the head's archived link."""
     head = AuditChainHead.objects.filter(chain=chain).first()
+    mac, fault = audit_chain.key_fault(chain, head)
+    if fault is not None or mac is None:
+        return 0, fault
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     for event in archived_events(chain, directory):
-        if event.seq != expected_seq or event.prev_hash != expected_prev or audit_chain.digest(event) != event.hash:
+        if event.seq != expected_seq or event.prev_hash != expected_prev or not audit_chain.link_verifies(event, mac):
             return checked, audit_chain.Break(event.seq, event.id, "an archived event is missing, moved or modified")
         expected_prev, expected_seq, checked = event.hash, event.seq + 1, checked + 1
     if head and (expected_seq - 1 != head.archived_seq or expected_prev != head.archived_hash):

@@ -1,4 +1,10 @@
-"""The hash chain: canonical content of an event, appending, verifying."""
+"""The chain: canonical content of an event, its link (a keyed MAC), verifying.
+
+Each link is the HMAC-SHA256 of the event's canonical content (which holds the link before it)
+under the chain's key (audit.chain_keys): without the master key nobody can compute one, so an
+edit to the database followed by recomputed links is found. Links made before the keys came are
+plain SHA-256 (up to the key's legacy_seq) and verify as before.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from audit import record_index
+from audit import chain_keys, record_index
+from audit.chain_keys import ChainMac
 from audit.models import AuditChainHead, AuditEvent
 
 HASHED_FIELDS = (
@@ -25,7 +32,30 @@ def canonical(event: AuditEvent) -> bytes:
 
 
 def digest(event: AuditEvent) -> str:
+    """The unkeyed link of before the keys: only for verifying events up to the key's legacy_seq."""
     return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def link(event: AuditEvent, mac: ChainMac) -> str:
+    return mac.tag(canonical(event))
+
+
+def link_verifies(event: AuditEvent, mac: ChainMac) -> bool:
+    if event.seq <= mac.legacy_seq:
+        return digest(event) == event.hash
+    return mac.verifies(event.hash, canonical(event))
+
+
+def key_fault(chain: str, head: AuditChainHead | None) -> tuple[ChainMac | None, Break | None]:
+    """The chain's key for verifying, or why its links cannot be trusted. Raises MasterKeyUnavailable."""
+    mac = chain_keys.chain_mac(chain, create=False)
+    if mac is None:
+        if head is not None and head.seq > 0:
+            return None, Break(1, None, "the chain's MAC key is missing (removed?): its links cannot be checked")
+        return None, None
+    if not mac.sealed:
+        return None, Break(1, None, "the chain's MAC key record was changed (its legacy part moved)")
+    return mac, None
 
 
 @dataclass
@@ -45,6 +75,9 @@ def verify(chain: str, events: Iterable[AuditEvent] | None = None) -> tuple[int,
     head = AuditChainHead.objects.filter(chain=chain).first()
     if head is None:
         return 0, None
+    mac, fault = key_fault(chain, head)
+    if fault is not None or mac is None:
+        return 0, fault
     expected_prev, expected_seq = head.archived_hash, head.archived_seq + 1
     events = events if events is not None else AuditEvent.objects.filter(chain=chain).order_by("seq").iterator(BATCH)
     checked = 0
@@ -57,8 +90,8 @@ def verify(chain: str, events: Iterable[AuditEvent] | None = None) -> tuple[int,
                 return checked, Break(
                     event.seq, event.id, "it does not link to the event before it (removed or reordered)"
                 )
-            if digest(event) != event.hash:
-                return checked, Break(event.seq, event.id, "its content does not match its hash (modified)")
+            if not link_verifies(event, mac):
+                return checked, Break(event.seq, event.id, "its content does not match its link (modified)")
             if links is not None and links.get(event.id, set()) != set(event.record_ids):
                 return checked, Break(event.seq, event.id, "its record index rows were changed or removed")
             expected_prev, expected_seq = event.hash, event.seq + 1

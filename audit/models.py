@@ -23,9 +23,11 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """An access, change or security event. Never holds a sensitive value, nor its ciphertext.
 
-    The events of one tenant form a hash chain: each stores the SHA-256 of its canonical content,
-    which includes the hash of the event before it, so a changed, removed or reordered event
-    breaks the chain (`manage.py audit_verify`).
+    The events of one tenant form a hash chain: each stores a keyed MAC (HMAC-SHA256, under the
+    chain's key, see AuditChainKey) of its canonical content, which includes the link of the event
+    before it, so a changed, removed or reordered event breaks the chain (`manage.py audit_verify`),
+    and someone who can write to the database but has no master key cannot forge new links.
+    Events made before the keys came are plain SHA-256 links (up to the key's legacy_seq).
     """
 
     class Kind(models.TextChoices):
@@ -71,6 +73,8 @@ class AuditEvent(models.Model):
         PASSWORD_CHANGED = "auth.password_changed", "Changed their password"
         AUDIT_EXPORTED = "audit.exported", "Exported audit events"
         AUDIT_ARCHIVED = "audit.archived", "Archived old audit events"
+        AUDIT_VERIFIED = "audit.verified", "Verified the audit chain: intact"
+        AUDIT_CHAIN_BROKEN = "audit.chain_broken", "Found the audit chain broken"
 
     class Surface(models.TextChoices):
         UI = "ui", "Staff UI"
@@ -154,6 +158,25 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} at {self.seq}"
+
+
+class AuditChainKey(models.Model):
+    """The MAC key of one chain (a tenant's, or the platform's), wrapped by the master key.
+
+    `legacy_seq`: the events up to it were linked by plain SHA-256 before keys came; `seal` is
+    the key's own MAC over the chain's name and that number, so that it cannot be moved on.
+    Kept apart from the chain head: how events are appended (and the head locked) may change.
+    """
+
+    chain = models.CharField(max_length=40, primary_key=True)
+    keyset = models.BinaryField(editable=False)
+    kek_ref = models.CharField(max_length=300, editable=False)
+    legacy_seq = models.BigIntegerField(default=0, editable=False)
+    seal = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"MAC key of {self.chain}"
 
 
 def chain_key(tenant_id: uuid.UUID | None) -> str:

@@ -109,3 +109,9 @@ def event_records(*, actor: User, record_ids: Iterable[str]) -> dict[str, Record
         .only("id", "display_name", "object_type__name", "object_type__label_singular")
     )
     return {str(record.pk): record for record in records}
+
+
+def chain_verification_latest(*, tenant) -> AuditEvent | None:
+    """The outcome of the last verification of the tenant's chain (for its security health check)."""
+    kinds = [AuditEvent.Kind.AUDIT_VERIFIED, AuditEvent.Kind.AUDIT_CHAIN_BROKEN]
+    return AuditEvent.objects.filter(tenant=tenant, kind__in=kinds).order_by("-created_at", "-id").first()

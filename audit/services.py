@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit import chain, context, record_index
+from audit import chain, chain_keys, context, record_index
 from audit.models import AuditChainHead, AuditEvent, chain_key
 
 HEADS = AuditChainHead._meta.db_table
@@ -44,6 +44,7 @@ def event_recording(
     tenant_id = tenant.pk if tenant is not None else getattr(actor, "tenant_id", None)
     key = chain_key(tenant_id)
     with transaction.atomic():
+        mac = chain_keys.chain_mac(key)  # cached in the process after the chain's first event
         head_seq, head_hash = _head_lock(key)
         event = AuditEvent(
             chain=key,
@@ -61,7 +62,7 @@ def event_recording(
             details=details or {},
             created_at=timezone.now(),
         )
-        event.hash = chain.digest(event)
+        event.hash = chain.link(event, mac)
         with connection.cursor() as insert, connection.cursor() as head:
             with _pipeline():
                 insert.execute(*_insert_sql(event))

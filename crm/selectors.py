@@ -48,8 +48,12 @@ def record_list(
     object_type: ObjectType,
     search: str = "",
     filters: dict[str, Any] | None = None,
+    reveal: bool = False,
 ) -> QuerySet[Record]:
-    """Records of one type, newest first; `search` matches name, email and domain; `filters` are equalities."""
+    """Records of one type, newest first; `search` matches name, email and domain; `filters` are equalities.
+
+    A filter on a highly sensitive property is a reveal: it needs `reveal` (see record_ids_matching).
+    """
     if object_type.tenant_id != actor.tenant_id:
         return Record.objects.none()
     records = (
@@ -74,7 +78,9 @@ def record_list(
                 raise ValidationError({name: f"{object_type.label_plural} have no property named {name!r}."})
             if definition.is_sensitive:
                 # Permission-checked; by blind index when searchable; confirmed by decrypting.
-                matching = sensitive_selectors.record_ids_matching(actor=actor, definition=definition, value=value)
+                matching = sensitive_selectors.record_ids_matching(
+                    actor=actor, definition=definition, value=value, reveal=reveal
+                )
                 records = records.filter(pk__in=matching)
             else:
                 # KeyTransform, not "properties__<name>": a property may be named like a lookup ("contains").

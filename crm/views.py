@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.sudo import require_sudo_mode
+from accounts.sudo import confirm_first, recently_confirmed, require_sudo_mode
 from crm import selectors, services
 from crm.forms import RecordFilterForm, RecordForm, display_value, sort_choices
 from crm.models import ObjectType, PropertyDefinition, Record
@@ -168,7 +168,9 @@ def _filter_params_tokenized(request: HttpRequest, definitions: list[PropertyDef
     for key, definition in sensitive.items():
         value = params.get(key, "")
         if value:
-            params[key] = filter_tokens.filter_token_make(actor=request.user, definition=definition, value=value)
+            params[key] = filter_tokens.filter_token_make(
+                actor=request.user, definition=definition, value=value, session_key=request.session.session_key
+            )
     return params.urlencode()
 
 
@@ -181,7 +183,14 @@ def _filter_data(request: HttpRequest, definitions: list[PropertyDefinition], no
         value = data.get(key, "")
         if not value:
             continue
-        opened = filter_tokens.filter_token_read(actor=request.user, definition=definition, token=value)
+        try:
+            opened = filter_tokens.filter_token_read(
+                actor=request.user, definition=definition, token=value, session_key=request.session.session_key
+            )
+        except filter_tokens.FilterTokenRefused as exc:
+            data.pop(key)
+            notices.append(str(exc))
+            continue
         if opened is None:
             data.pop(key)
             notices.append(f"The filter on {definition.label} was left out: use the Filters form for sensitive values.")
@@ -209,11 +218,18 @@ def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
         _filter_data(request, definitions, notices), actor=request.user, definitions=definitions
     )
     filters = filter_form.filters()
+    # Which records match a highly sensitive value says what their value is: a filter on one is a
+    # reveal, so it asks for the password or a code when the last check is old (sudo mode).
+    reveal = any(filter_form.definitions[name].is_highly_sensitive for name in filters)
+    if reveal and not recently_confirmed(request):
+        return confirm_first(request)
     notices += filter_form.refused
     if filter_form.errors:
         notices.append("Some filters have errors and were left out: see Filters.")
     try:
-        records = selectors.record_list(actor=request.user, object_type=object_type, search=query, filters=filters)
+        records = selectors.record_list(
+            actor=request.user, object_type=object_type, search=query, filters=filters, reveal=reveal
+        )
     except (PermissionDenied, ValidationError) as exc:
         # The form offers only what the actor may use; this is a safety net, never a 500.
         notices.append(f"The filters could not be applied: {'; '.join(getattr(exc, 'messages', [str(exc)]))}")

@@ -8,13 +8,9 @@ tenant keysets in process memory, so a KMS is called once per keyset load, never
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import threading
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import tink
@@ -23,8 +19,23 @@ from django.db import connection, transaction
 from tink import aead, prf, secret_key_access
 from tink.proto import tink_pb2
 
+from core import master_key as master_keys
 from core.db import uuid_to_db
 from core.exceptions import ApplicationError
+
+# The master key lives in core (audit wraps its chain keys with it too); these names stay here
+# for the callers of the sensitive data core.
+from core.master_key import (  # noqa: F401
+    AEAD_TEMPLATE,
+    KMS_SCHEMES,
+    MasterKey,
+    MasterKeyUnavailable,
+    master_key,
+    master_key_for_ref,
+    read_master_key_file,
+    write_master_key_file,
+)
+from core.master_key import kms_aead as _kms_aead  # noqa: F401
 from sensitive import tink_bulk
 from sensitive.models import TenantKeyset
 
@@ -33,149 +44,11 @@ prf.register()
 
 logger = logging.getLogger(__name__)
 
-AEAD_TEMPLATE = aead.aead_key_templates.AES256_GCM
 PRF_TEMPLATE = prf.prf_key_templates.HMAC_SHA256
-KMS_SCHEMES = ("hcvault://", "aws-kms://", "gcp-kms://")
-
-
-class MasterKeyUnavailable(ApplicationError):
-    """The master key cannot be loaded or used; no tenant's sensitive values can be read."""
 
 
 class TenantKeysDestroyed(ApplicationError):
     """The tenant's keysets were shredded: its sensitive values are gone for good."""
-
-
-# --- the master key -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MasterKey:
-    aead: aead.Aead
-    ref: str  # stored beside each wrapped keyset: which master key wrapped it
-
-
-_master_lock = threading.Lock()
-_file_master_cache: dict[Path, tuple[float, MasterKey]] = {}
-
-
-def master_key() -> MasterKey:
-    """The configured master key, from SENSITIVE_MASTER_KEY_URI."""
-    uri = settings.SENSITIVE_MASTER_KEY_URI
-    if uri.startswith("file://"):
-        return _file_master_key(Path(uri.removeprefix("file://")))
-    if uri.startswith(KMS_SCHEMES):
-        return MasterKey(aead=_kms_aead(uri), ref=uri)
-    raise MasterKeyUnavailable(
-        "SENSITIVE_MASTER_KEY_URI must start with file://, hcvault://, aws-kms:// or gcp-kms://."
-    )
-
-
-def master_key_for_ref(ref: str) -> MasterKey:
-    """The master key that wrapped a stored keyset, which may differ from the configured one mid-migration."""
-    if ref.startswith("file:"):
-        configured = settings.SENSITIVE_MASTER_KEY_URI
-        if not configured.startswith("file://"):
-            raise MasterKeyUnavailable("These keys were wrapped by a master key file, but a KMS is configured.")
-        return _file_master_key(Path(configured.removeprefix("file://")))
-    return MasterKey(aead=_kms_aead(ref), ref=ref)
-
-
-def _file_master_key(path: Path) -> MasterKey:
-    with _master_lock:
-        try:
-            mtime = path.stat().st_mtime
-        except FileNotFoundError:
-            _create_master_key_file(path)
-            mtime = path.stat().st_mtime
-        cached = _file_master_cache.get(path)
-        if cached and cached[0] == mtime:
-            return cached[1]
-        handle = read_master_key_file(path)
-        key = MasterKey(aead=handle.primitive(aead.Aead), ref=f"file:{handle.keyset_info().primary_key_id}")
-        _file_master_cache[path] = (mtime, key)
-        return key
-
-
-def read_master_key_file(path: Path) -> tink.KeysetHandle:
-    if path.stat().st_mode & 0o077:
-        logger.warning("The master key file %s can be read by other users; run: chmod 600 %s", path, path)
-    try:
-        return tink.json_proto_keyset_format.parse(path.read_text(), secret_key_access.TOKEN)
-    except (OSError, tink.TinkError, ValueError) as exc:
-        raise MasterKeyUnavailable(f"The master key file {path} cannot be read: {type(exc).__name__}.") from None
-
-
-def _create_master_key_file(path: Path) -> None:
-    # A missing file next to existing wrapped keys is a lost key, not a first run: never paper over it.
-    if TenantKeyset.objects.filter(destroyed_at__isnull=True).exists():
-        raise MasterKeyUnavailable(
-            f"The master key file {path} is missing, but tenant keys wrapped by a master key exist. "
-            "Restore the file from your backup (or set SENSITIVE_MASTER_KEY_URI to it). No new key was created."
-        )
-    write_master_key_file(path, tink.new_keyset_handle(AEAD_TEMPLATE))
-    logger.info("Created a new master key file at %s (mode 0600). Back it up: without it nothing decrypts.", path)
-
-
-def write_master_key_file(path: Path, handle: tink.KeysetHandle) -> None:
-    """Write atomically with mode 0600: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle_file:
-        handle_file.write(tink.json_proto_keyset_format.serialize(handle, secret_key_access.TOKEN))
-        handle_file.flush()
-        os.fsync(handle_file.fileno())
-    os.replace(temporary, path)
-    _file_master_cache.pop(path, None)
-
-
-def _kms_aead(uri: str) -> aead.Aead:
-    try:
-        if uri.startswith("hcvault://"):
-            import hvac
-            from tink.integration import hcvault
-
-            host, _, key_path = uri.removeprefix("hcvault://").partition("/")
-            client = hvac.Client(url=f"https://{host}", token=os.environ.get("VAULT_TOKEN"), timeout=10)
-            return _ReachabilityCheckedAead(hcvault.new_aead("/" + key_path, client), uri)
-        if uri.startswith("aws-kms://"):
-            from tink.integration import awskms
-
-            client = awskms.AwsKmsClient(uri, credentials_path=os.environ.get("AWS_KMS_CREDENTIALS_PATH"))
-            return _ReachabilityCheckedAead(client.get_aead(uri), uri)
-        from tink.integration import gcpkms
-
-        client = gcpkms.GcpKmsClient(uri, credentials_path=os.environ.get("GCP_KMS_CREDENTIALS_PATH"))
-        return _ReachabilityCheckedAead(client.get_aead(uri), uri)
-    except ImportError as exc:
-        raise MasterKeyUnavailable(
-            f"The KMS client library for {uri.split('://')[0]} is not installed ({exc.name}): "
-            "pip install 'tink[hcvault]', 'tink[awskms]' or 'tink[gcpkms]'."
-        ) from None
-    except tink.TinkError as exc:
-        raise MasterKeyUnavailable(f"The KMS key URI {uri} is not usable: {exc}.") from None
-
-
-class _ReachabilityCheckedAead(aead.Aead):
-    """A KMS AEAD whose network and service failures become one clear error naming the KMS."""
-
-    def __init__(self, inner: aead.Aead, uri: str) -> None:
-        self._inner, self._uri = inner, uri
-
-    def encrypt(self, plaintext: bytes, associated_data: bytes) -> bytes:
-        return self._call(self._inner.encrypt, plaintext, associated_data)
-
-    def decrypt(self, ciphertext: bytes, associated_data: bytes) -> bytes:
-        return self._call(self._inner.decrypt, ciphertext, associated_data)
-
-    def _call(self, method, data: bytes, associated_data: bytes) -> bytes:
-        try:
-            return method(data, associated_data)
-        except tink.TinkError:
-            raise
-        except Exception as exc:
-            raise MasterKeyUnavailable(f"The KMS at {self._uri} could not be reached: {type(exc).__name__}.") from None
 
 
 # --- keyset handles -----------------------------------------------------------------------
@@ -232,17 +105,16 @@ def _wrap_ad(tenant_id: uuid.UUID, kind: bytes) -> bytes:
 
 
 def wrap(handle: tink.KeysetHandle, tenant_id: uuid.UUID, kind: bytes, master: MasterKey) -> bytes:
-    return tink.proto_keyset_format.serialize_encrypted(handle, master.aead, _wrap_ad(tenant_id, kind))
+    return master_keys.keyset_wrap(handle, master, _wrap_ad(tenant_id, kind))
 
 
 def unwrap(blob: bytes, tenant_id: uuid.UUID, kind: bytes, master: MasterKey) -> tink.KeysetHandle:
-    try:
-        return tink.proto_keyset_format.parse_encrypted(bytes(blob), master.aead, _wrap_ad(tenant_id, kind))
-    except tink.TinkError:
-        raise MasterKeyUnavailable(
-            f"The master key cannot unwrap the keys of tenant {tenant_id}: is SENSITIVE_MASTER_KEY_URI the "
-            "key these were wrapped with?"
-        ) from None
+    return master_keys.keyset_unwrap(blob, master, _wrap_ad(tenant_id, kind), f"tenant {tenant_id}")
+
+
+def tenant_keys_exist() -> bool:
+    """Whether tenant keys wrapped by a master key exist (then a missing key file is a lost key)."""
+    return TenantKeyset.objects.filter(destroyed_at__isnull=True).exists()
 
 
 @transaction.atomic
@@ -391,4 +263,4 @@ def tenant_keyset_store(
 def forget_cached_keys() -> None:
     """Drop every unwrapped keyset from this process (tests, and after shredding)."""
     _tenant_cache.clear()
-    _file_master_cache.clear()
+    master_keys.forget_cached_master_keys()

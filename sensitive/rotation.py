@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from audit import chain_keys
 from audit import services as audit_services
 from audit.models import AuditEvent
 from core.db import rows_update_from
@@ -376,6 +377,7 @@ def master_key_rotate(*, to_uri: str | None = None, progress: Progress | None = 
         rewrapped += 1
         if progress:
             progress(1)
+    chain_keys.chain_keys_rewrap(target=target)  # the audit chains' MAC keys too
     if to_uri is None:
         path = Path(configured.removeprefix("file://"))
         handle = keys.read_master_key_file(path)

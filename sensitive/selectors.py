@@ -228,18 +228,30 @@ def value_reveal(*, actor, record: Record, name: str) -> Reading:
     return reading
 
 
+class RevealRequired(PermissionDenied):
+    """The call would show highly sensitive values and the caller did not ask for a reveal."""
+
+
 @sensitive_variables()
-def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any) -> list[uuid.UUID]:
+def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any, reveal: bool = False) -> list[uuid.UUID]:
     """Records whose `definition` value equals `value`.
 
     Searchable properties narrow the candidates in SQL by blind index; every candidate is then
     confirmed by decrypting, since a truncated index matches unrelated values too.
+
+    Which records match says what their value is (filter an enumeration option by option and every
+    value is known), so on a highly sensitive property a filter is a reveal: the caller must ask
+    for one (`reveal`, after its surface's confirmation) and it is audited as one.
     """
     from crm.validation import clean_value
 
     access = PropertyAccess(actor)
     if not access.can_view(definition):
         raise PermissionDenied(f"You may not filter on {definition.label} ({definition.name}).")
+    if definition.is_highly_sensitive and not reveal:
+        raise RevealRequired(
+            f"Filtering on {definition.label} ({definition.name}) reveals its values: confirm your identity first."
+        )
     wanted = clean_value(definition, value)
     tenant_keys = keys.tenant_keys(definition.tenant_id)
     candidates = SensitiveValue.objects.filter(tenant_id=definition.tenant_id, property=definition)
@@ -263,7 +275,7 @@ def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any) ->
         pending = pending.alias(_pending=KeyTransform(definition.name, "properties")).filter(_pending=wanted)
         matches += pending.values_list("pk", flat=True)
     audit_services.event_record(
-        kind=AuditEvent.Kind.SENSITIVE_READ,
+        kind=AuditEvent.Kind.SENSITIVE_REVEAL if definition.is_highly_sensitive else AuditEvent.Kind.SENSITIVE_READ,
         actor=actor,
         object_type=definition.object_type.name,
         record_ids=matches,

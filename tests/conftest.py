@@ -12,6 +12,7 @@ from accounts import security
 from accounts import services as account_services
 from accounts.models import User
 from accounts.sudo import CONFIRMED_AT
+from audit import chain_keys
 from crm import selectors
 
 PASSWORD = "correct-horse-battery-staple"
@@ -88,3 +89,11 @@ def contacts_a(tenant_a_admin):
 @pytest.fixture
 def companies_a(tenant_a_admin):
     return selectors.object_type_get(actor=tenant_a_admin, name="companies")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_audit_chain_keys():
+    """The chains' MAC keys are cached per process; each test's database starts without them."""
+    chain_keys.forget_cached_keys()
+    yield
+    chain_keys.forget_cached_keys()

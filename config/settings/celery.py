@@ -19,4 +19,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     # https://crontab.guru/#30_3_*_*_* : every night at 03:30
     "audit-archive": {"task": "audit.tasks.audit_archive_task", "schedule": crontab(minute="30", hour="3")},
+    # https://crontab.guru/#0_2_*_*_* : every night at 02:00, before the archiver moves old events to files
+    "audit-verify": {"task": "audit.tasks.audit_verify_task", "schedule": crontab(minute="0", hour="2")},
 }

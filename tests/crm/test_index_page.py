@@ -9,15 +9,21 @@ import re
 import uuid
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import security
+from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
+from accounts.sudo import CONFIRMED_AT
+from audit.models import AuditEvent
 from crm import selectors, services, views
 from crm.models import Record
 from sensitive import grants
 from sensitive import selectors as sensitive_selectors
+from tests.conftest import PASSWORD, VerifiedClient
 from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
 
 INDEX = reverse("record_index", args=["contacts"])
@@ -515,7 +521,7 @@ def test_a_sensitive_filter_value_never_appears_in_the_address(client, tenant_a_
     response = client.post(INDEX, {"f.annual_salary": "91250", "q": ""})
 
     assert response.status_code == 302
-    assert "91250" not in response["Location"] and "f.annual_salary=enc1." in response["Location"]
+    assert "91250" not in response["Location"] and "f.annual_salary=enc2." in response["Location"]
     assert names_in(client.get(response["Location"])) == ["Ada"]
 
 
@@ -540,4 +546,115 @@ def test_a_filter_token_works_only_for_its_user(client, tenant_a_admin, member_a
     location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
     client.force_login(member_a)
 
-    assert "use the Filters form" in client.get(location).content.decode()
+    assert "by another user" in client.get(location).content.decode()
+
+
+# --- filters on highly sensitive properties are reveals ------------------------------------------
+
+
+@pytest.fixture
+def diagnosis_viewer(tenant_a_admin, member_a, diagnosis, contacts_a):
+    """A member with a view grant on the highly sensitive Diagnosis, and a second patient, Bo."""
+    grants.property_grant(actor=tenant_a_admin, definition=diagnosis, grantee=member_a, level="view")
+    services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo", "diagnosis": "diabetes"}
+    )
+    return member_a
+
+
+def _confirmation_goes_stale(client) -> None:
+    session = client.session
+    session[CONFIRMED_AT] = 0
+    session.save()
+
+
+def _reveals_by(user):
+    return AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_REVEAL, actor=user)
+
+
+def test_a_filter_on_a_highly_sensitive_property_asks_for_confirmation_first(client, diagnosis_viewer, ada):
+    # given
+    client.force_login(diagnosis_viewer)
+    _confirmation_goes_stale(client)
+    location = client.post(INDEX, {"f.diagnosis": "asthma"})["Location"]
+
+    # when
+    response = client.get(location)
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("sudo_confirm"))
+    assert not _reveals_by(diagnosis_viewer).exists()
+
+
+def test_a_confirmed_filter_on_a_highly_sensitive_property_is_an_audited_reveal(client, diagnosis_viewer, ada):
+    # given
+    client.force_login(diagnosis_viewer)
+    _confirmation_goes_stale(client)
+    location = client.post(INDEX, {"f.diagnosis": "asthma"})["Location"]
+    confirm = client.get(location)["Location"]
+
+    # when
+    response = client.post(confirm, {"password": PASSWORD}, follow=True)
+
+    # then
+    assert names_in(response) == ["Ada"]
+    (reveal,) = _reveals_by(diagnosis_viewer)
+    assert reveal.record_ids == [str(ada.pk)]
+    assert reveal.property_names == ["diagnosis"]
+    assert reveal.details == {"purpose": "filter"}
+
+
+def test_a_filter_on_a_highly_sensitive_property_needs_an_explicit_reveal_in_the_selector(
+    diagnosis_viewer, ada, contacts_a
+):
+    # given a caller that did not ask for a reveal
+    def search(**reveal):
+        return selectors.record_list(
+            actor=diagnosis_viewer, object_type=contacts_a, filters={"diagnosis": "asthma"}, **reveal
+        )
+
+    # then
+    with pytest.raises(PermissionDenied, match="Diagnosis"):
+        list(search())
+    assert [record.pk for record in search(reveal=True)] == [ada.pk]
+
+
+def test_a_filter_link_from_another_session_is_refused_with_a_message(client, tenant_a_admin, ada, contacts_a):
+    # given a link made in one session, opened in another of the same user
+    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
+    client.force_login(tenant_a_admin)
+    location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
+    other = VerifiedClient()
+    other.force_login(tenant_a_admin)
+
+    # when
+    response = other.get(location)
+
+    # then
+    assert response.status_code == 200
+    assert "was made in another session" in response.content.decode()
+    assert sorted(names_in(response)) == ["Ada", "Bo"]  # not applied
+
+
+def test_a_filter_link_past_the_session_lifetime_is_refused_with_a_message(
+    client, tenant_a_admin, ada, contacts_a, monkeypatch
+):
+    # given a link older than the longest a session of this tenant lives
+    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
+    client.force_login(tenant_a_admin)
+    location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
+    later = timezone.now() + dt.timedelta(hours=tenant_a_admin.tenant.session_max_hours, minutes=1)
+    monkeypatch.setattr(security, "now", lambda: later)
+    session = client.session
+    for key in (SIGNED_IN_AT, LAST_SEEN_AT, CONFIRMED_AT):  # the session itself lives on, for this test
+        session[key] = later.timestamp()
+    session.save()
+
+    # when
+    response = client.get(location)
+
+    # then
+    assert response.status_code == 200
+    assert "The filter on Annual salary has expired" in response.content.decode()
+    assert sorted(names_in(response)) == ["Ada", "Bo"]

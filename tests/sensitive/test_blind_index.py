@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from audit.models import AuditEvent
 from crm import selectors as crm_selectors
 from crm import services
 from sensitive import selectors
@@ -64,9 +65,24 @@ def test_a_user_who_may_not_view_cannot_filter(people, member_a, salary):
 
 
 def test_record_list_filters_on_sensitive_properties_through_the_index(people, tenant_a_admin, contacts_a):
-    found = crm_selectors.record_list(actor=tenant_a_admin, object_type=contacts_a, filters={"diagnosis": "asthma"})
+    found = crm_selectors.record_list(
+        actor=tenant_a_admin, object_type=contacts_a, filters={"diagnosis": "asthma"}, reveal=True
+    )
 
     assert [record.pk for record in found] == [people[0].pk]
+
+
+def test_a_filter_on_a_highly_sensitive_property_is_a_reveal_of_the_matches(people, tenant_a_admin, diagnosis):
+    # when
+    with pytest.raises(PermissionDenied, match="reveals its values"):
+        selectors.record_ids_matching(actor=tenant_a_admin, definition=diagnosis, value="asthma")
+    found = selectors.record_ids_matching(actor=tenant_a_admin, definition=diagnosis, value="asthma", reveal=True)
+
+    # then
+    event = AuditEvent.objects.filter(actor=tenant_a_admin).order_by("-id").first()
+    assert found == [people[0].pk]
+    assert event.kind == AuditEvent.Kind.SENSITIVE_REVEAL
+    assert event.record_ids == [str(people[0].pk)] and event.property_names == ["diagnosis"]
 
 
 def test_a_tampered_candidate_is_logged_and_the_others_still_match(people, tenant_a_admin, salary, caplog):
