@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +32,8 @@ MAX_COLUMNS = 20
 COLUMNS_SESSION_KEY = "crm.index_columns.{}"
 
 logger = logging.getLogger(__name__)
+
+FILTER_SESSION_ID = "filter_session_id"
 
 
 def _object_type_or_404(request: HttpRequest, name: str) -> ObjectType:
@@ -160,6 +163,12 @@ def _headers(params: QueryDict, sort: selectors.RecordSort, columns: list[Proper
     }
 
 
+def _filter_session_id(request: HttpRequest) -> str:
+    """What binds filter tokens to this session: a random id kept in it, so that it survives the new
+    session key given at each confirmation (session fixation), and dies with the session."""
+    return request.session.setdefault(FILTER_SESSION_ID, secrets.token_urlsafe(16))
+
+
 def _filter_params_tokenized(request: HttpRequest, definitions: list[PropertyDefinition]) -> str:
     """The posted controls as a query string, with sensitive filter values replaced by opaque tokens."""
     sensitive = {f"f.{d.name}": d for d in definitions if d.is_sensitive}
@@ -169,7 +178,7 @@ def _filter_params_tokenized(request: HttpRequest, definitions: list[PropertyDef
         value = params.get(key, "")
         if value:
             params[key] = filter_tokens.filter_token_make(
-                actor=request.user, definition=definition, value=value, session_key=request.session.session_key
+                actor=request.user, definition=definition, value=value, session_id=_filter_session_id(request)
             )
     return params.urlencode()
 
@@ -185,7 +194,7 @@ def _filter_data(request: HttpRequest, definitions: list[PropertyDefinition], no
             continue
         try:
             opened = filter_tokens.filter_token_read(
-                actor=request.user, definition=definition, token=value, session_key=request.session.session_key
+                actor=request.user, definition=definition, token=value, session_id=_filter_session_id(request)
             )
         except filter_tokens.FilterTokenRefused as exc:
             data.pop(key)

@@ -34,8 +34,8 @@ class FilterTokenRefused(ApplicationError):
     """A token that is not (or no longer) good here; the message names the property, never the value."""
 
 
-def _ad(actor, definition: PropertyDefinition, session_key: str | None) -> bytes:
-    session = hashlib.sha256((session_key or "").encode()).digest()
+def _ad(actor, definition: PropertyDefinition, session_id: str | None) -> bytes:
+    session = hashlib.sha256((session_id or "").encode()).digest()
     return b"crm.filter.v2|" + definition.tenant_id.bytes + definition.pk.bytes + actor.pk.bytes + session
 
 
@@ -48,9 +48,9 @@ def _pad(plaintext: bytes) -> bytes:
 
 
 @sensitive_variables()
-def filter_token_make(*, actor, definition: PropertyDefinition, value: Any, session_key: str) -> str:
+def filter_token_make(*, actor, definition: PropertyDefinition, value: Any, session_id: str) -> str:
     plaintext = _pad(json.dumps({"v": value, "t": int(security.now().timestamp())}).encode())
-    ciphertext = keys.tenant_keys(definition.tenant_id).aead.encrypt(plaintext, _ad(actor, definition, session_key))
+    ciphertext = keys.tenant_keys(definition.tenant_id).aead.encrypt(plaintext, _ad(actor, definition, session_id))
     return PREFIX + base64.urlsafe_b64encode(ciphertext).decode().rstrip("=")
 
 
@@ -59,7 +59,7 @@ def is_token(text: str) -> bool:
 
 
 @sensitive_variables()
-def filter_token_read(*, actor, definition: PropertyDefinition, token: str, session_key: str) -> Any:
+def filter_token_read(*, actor, definition: PropertyDefinition, token: str, session_id: str) -> Any:
     """The value inside a token made for this user, property and session; None for what is no token.
 
     Raises FilterTokenRefused for a token of another user or session, a damaged one, and one older
@@ -74,7 +74,7 @@ def filter_token_read(*, actor, definition: PropertyDefinition, token: str, sess
     try:
         ciphertext = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         content = json.loads(
-            keys.tenant_keys(definition.tenant_id).aead.decrypt(ciphertext, _ad(actor, definition, session_key))
+            keys.tenant_keys(definition.tenant_id).aead.decrypt(ciphertext, _ad(actor, definition, session_id))
         )
         value, issued = content["v"], float(content["t"])
     except (ValueError, KeyError, TypeError, tink.TinkError):
