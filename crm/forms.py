@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Team, User
 from crm import selectors
@@ -271,6 +272,7 @@ class RecordForm(forms.Form):
         add_clear_conflicts(self, [name for name in self.fields if CLEAR_PREFIX + name in self.fields])
         return cleaned
 
+    @sensitive_variables()  # sensitive values among them: none in an error report's frame variables
     def property_values(self) -> dict[str, Any]:
         """The values to send to the services: on a new record the filled ones, on an edit the changed ones."""
         values: dict[str, Any] = {}
