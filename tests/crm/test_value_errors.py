@@ -85,7 +85,7 @@ def test_service_errors_name_each_property_and_never_echo_the_value(
 
     errors = error.value.message_dict
     assert set(errors) == {d.name for d in definitions.values()}
-    for data_type, definition in definitions.items():
+    for definition in definitions.values():
         assert errors[definition.name][0].startswith(f"{definition.label} ({definition.name}): ")
     assert all(CANARY not in message for message in _messages(errors))
 
