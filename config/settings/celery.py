@@ -19,4 +19,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE: dict = {
     # https://crontab.guru/#30_3_*_*_* : every night at 03:30
     "audit-archive": {"task": "audit.tasks.audit_archive_task", "schedule": crontab(minute="30", hour="3")},
+    # Moves of values after a sensitivity change that gave up or were lost start again.
+    "values-moves-resume": {"task": "sensitive.tasks.property_values_moves_resume_task", "schedule": 600.0},
 }
