@@ -40,6 +40,8 @@ class AuditEvent(models.Model):
         RECORD_DELETED = "record.deleted", "Deleted a record"
         PROPERTY_CREATED = "property.created", "Created a property"
         SENSITIVITY_CHANGED = "property.sensitivity_changed", "Changed a property's sensitivity"
+        VALUES_MOVE_FAILED = "property.values_move_failed", "Moving a property's values failed"
+        VALUES_MOVE_RESUMED = "property.values_move_resumed", "Resumed moving a property's values"
         OBJECT_TYPE_CREATED = "object_type.created", "Created an object type"
         TENANT_CREATED = "tenant.created", "Created a tenant"
         TENANT_SETTINGS_CHANGED = "tenant.settings_changed", "Changed tenant settings"

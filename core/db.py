@@ -143,3 +143,17 @@ def binary_cursor() -> Iterator:
     wrapped = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     with wrapped as cursor:
         yield cursor
+
+
+def tables_vacuum(tables: Sequence[str]) -> bool:
+    """VACUUM these tables on PostgreSQL, so that the space of dead row versions is reclaimed for reuse.
+
+    VACUUM cannot run inside a transaction block: outside one only (a background task, a command);
+    returns whether it ran. SQLite: nothing (its VACUUM rewrites the whole database file).
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
+    return True

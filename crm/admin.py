@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -13,7 +14,11 @@ from crm import selectors, services
 from crm.models import ObjectType, Pipeline, PipelineStage, PropertyDefinition, Record
 from crm.validation import clean_values
 from sensitive.admin_views import property_access_view
+from sensitive.forms import PREFIX as SENSITIVE_PREFIX
 from sensitive.forms import SensitiveFieldsMixin, sensitive_field_declarations
+from sensitive.keys import MasterKeyUnavailable, TenantKeysDestroyed
+
+logger = logging.getLogger(__name__)
 
 
 @admin.register(ObjectType)
@@ -105,12 +110,29 @@ class PropertyDefinitionAdmin(TenantScopedAdmin):
 class RecordAdminForm(forms.ModelForm):
     """Edits the non-sensitive values as JSON, checked by the same validation as every other path."""
 
+    # Reasons the last save was refused ({field or None: [messages]}), shown when the form is rendered again.
+    save_refusals: dict = {}
+
     class Meta:
         model = Record
         fields = ["object_type", "owner", "team", "properties"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Values of a property just made sensitive wait in the JSON for their move: not in this field.
+            definitions = selectors.property_definitions_by_name(object_type=self.instance.object_type)
+            self.initial["properties"] = {
+                name: value
+                for name, value in (self.instance.properties or {}).items()
+                if name not in definitions or not definitions[name].is_sensitive
+            }
+
     def clean(self):
         cleaned = super().clean()
+        for field, messages in self.save_refusals.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
         object_type = cleaned.get("object_type") or getattr(self.instance, "object_type", None)
         values = cleaned.get("properties")
         if object_type is None or not isinstance(values, dict):
@@ -130,6 +152,14 @@ class RecordAdminForm(forms.ModelForm):
         return cleaned
 
 
+class _SaveRefused(Exception):
+    """A service refused the admin's save; carries the reasons by form field (None: the whole form)."""
+
+    def __init__(self, errors: dict) -> None:
+        super().__init__("save refused")
+        self.errors = errors
+
+
 @admin.register(Record)
 class RecordAdmin(TenantScopedAdmin):
     form = RecordAdminForm
@@ -145,10 +175,12 @@ class RecordAdmin(TenantScopedAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         """On a change form, one field per sensitive property, read and written through the choke point."""
+        refusals = {"save_refusals": getattr(request, "record_save_refusals", {})}
         if obj is None or not request.user.tenant_id:
+            kwargs["form"] = type("RecordAdminForm", (RecordAdminForm,), refusals)
             return super().get_form(request, obj, **kwargs)
         declared = sensitive_field_declarations(obj.object_type)
-        base = type("RecordAdminFormWithSensitive", (SensitiveFieldsMixin, RecordAdminForm), declared)
+        base = type("RecordAdminFormWithSensitive", (SensitiveFieldsMixin, RecordAdminForm), {**declared, **refusals})
         kwargs["form"] = base
         form_class = super().get_form(request, obj, **kwargs)
         actor = request.user
@@ -160,7 +192,50 @@ class RecordAdmin(TenantScopedAdmin):
 
         return Form
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save the services refuse is the form again with the reasons (as in the staff UI), not a 500.
+
+        The refused save ran in the view's transaction, which rolled back; the second pass validates
+        the same POST and renders it with the reasons on their fields.
+        """
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _SaveRefused as refused:
+            request.record_save_refusals = refused.errors
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change) -> None:
+        try:
+            self._save(request, obj, form, change)
+        except ValidationError as exc:
+            raise _SaveRefused(self._errors_by_field(form, exc)) from None
+        except PermissionDenied as exc:
+            raise _SaveRefused({None: [str(exc)]}) from None
+        except TenantKeysDestroyed as exc:
+            raise _SaveRefused({None: [exc.message]}) from None
+        except MasterKeyUnavailable as exc:  # its message names the key's location: for the log, not the page
+            logger.error("Record %s not saved: %s", obj.pk if change else "(new)", exc.message)
+            message = "Sensitive values can't be saved right now: the encryption keys are unavailable."
+            raise _SaveRefused({None: [message]}) from None
+
+    @staticmethod
+    def _errors_by_field(form, error: ValidationError) -> dict:
+        """A service's ValidationError({property name: [messages]}) by the admin form's fields: sensitive
+        values have their own, the others are in the JSON. Each message names its property."""
+        if not hasattr(error, "error_dict"):
+            return {None: error.messages}
+        errors: dict = {}
+        for name, messages in error.message_dict.items():
+            if name in ("owner", "team", "object_type"):
+                field = name
+            elif SENSITIVE_PREFIX + name in form.fields:
+                field = SENSITIVE_PREFIX + name
+            else:
+                field = "properties"
+            errors.setdefault(field, []).extend(messages)
+        return errors
+
+    def _save(self, request, obj, form, change) -> None:
         values = form.cleaned_data["properties"] or {}
         if change:
             removed = {name: None for name in form.initial.get("properties", {}) if name not in values}

@@ -17,11 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Team, User
 from crm import selectors
 from crm.models import ObjectType, PropertyDefinition, Record
-from crm.validation import clean_value
+from crm.validation import clean_value, value_validator
 from sensitive import selectors as sensitive_selectors
 from sensitive.permissions import PropertyAccess
 from sensitive.readings import MARKERS, Reading, State
@@ -40,11 +41,19 @@ KEEP_PLACEHOLDER = "•••••• (leave empty to keep the current value)"
 KEEP_HELP = "Leave empty to keep the current value, or tick “Clear the current value” to delete it."
 CLEAR_PREFIX = "clear__"  # + the value field's name; no property field starts with it
 CLEAR_CONFLICT = "Either type a new value or tick Clear, not both."
+# Django's own message repeats what was posted; no message about a value may (ARCHITECTURE.md rule 9).
+INVALID_CHOICE = "Select one of the options."
 
 
 def property_form_field(definition: PropertyDefinition, **kwargs) -> forms.Field:
     """A form field for one property; crm.validation still has the last word on the value."""
-    common = {"label": definition.label, "required": False, "help_text": definition.description, **kwargs}
+    common = {
+        "label": definition.label,
+        "required": False,
+        "help_text": definition.description,
+        "validators": [value_validator(definition)],
+        **kwargs,
+    }
     if definition.data_type == T.NUMBER:
         # A text input: <input type=number> silently drops what it cannot parse, so a typo would
         # arrive as "no value" instead of an error next to the field.
@@ -63,7 +72,7 @@ def property_form_field(definition: PropertyDefinition, **kwargs) -> forms.Field
         return forms.NullBooleanField(**common)
     if definition.data_type == T.ENUMERATION:
         choices = [("", "—")] + [(option["value"], option["label"]) for option in definition.options]
-        return forms.ChoiceField(choices=choices, **common)
+        return forms.ChoiceField(choices=choices, error_messages={"invalid_choice": INVALID_CHOICE}, **common)
     return forms.CharField(max_length=65_535, **common)
 
 
@@ -263,6 +272,7 @@ class RecordForm(forms.Form):
         add_clear_conflicts(self, [name for name in self.fields if CLEAR_PREFIX + name in self.fields])
         return cleaned
 
+    @sensitive_variables()  # sensitive values among them: none in an error report's frame variables
     def property_values(self) -> dict[str, Any]:
         """The values to send to the services: on a new record the filled ones, on an edit the changed ones."""
         values: dict[str, Any] = {}
@@ -306,9 +316,10 @@ def property_filter_field(definition: PropertyDefinition) -> forms.Field:
     common = {"label": definition.label, "required": False}
     if definition.data_type == T.ENUMERATION:
         choices = [("", "Any")] + [(option["value"], option["label"]) for option in definition.options]
-        return forms.ChoiceField(choices=choices, **common)
+        return forms.ChoiceField(choices=choices, error_messages={"invalid_choice": INVALID_CHOICE}, **common)
     if definition.data_type == T.BOOL:
-        return forms.ChoiceField(choices=[("", "Any"), ("true", "Yes"), ("false", "No")], **common)
+        choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
+        return forms.ChoiceField(choices=choices, error_messages={"invalid_choice": INVALID_CHOICE}, **common)
     if definition.data_type == T.DATE:
         return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if definition.data_type == T.NUMBER:

@@ -61,6 +61,9 @@ class PropertyDefinition(TenantScopedModel):
     required = models.BooleanField(default=False)
     # Set while a sensitivity change moves existing values into or out of ciphertext.
     values_moving = models.BooleanField(default=False, editable=False)
+    # When that move last made progress, and when it last gave up after its retries (a sweep resumes it).
+    values_move_progress_at = models.DateTimeField(null=True, blank=True, editable=False)
+    values_move_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_standard = models.BooleanField(default=False, editable=False)
     position = models.PositiveIntegerField(default=100)
 

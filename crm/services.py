@@ -24,6 +24,7 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from core.db import rows_insert, uuid_converter, uuid_to_db
 from crm import schema, selectors
+from crm.display import display_name_for, plain_values
 from crm.models import (
     Association,
     ObjectType,
@@ -63,11 +64,6 @@ def _check_visible(actor: User, *records: Record) -> None:
     for record in records:
         if not visibility.allows(record):
             raise Record.DoesNotExist("No such record.")
-
-
-def display_name_for(object_type: ObjectType, values: Mapping[str, Any]) -> str:
-    parts = [str(values[name]) for name in object_type.display_properties if values.get(name) not in (None, "")]
-    return " ".join(parts)[:255]
 
 
 def _split_values(definitions: Mapping[str, PropertyDefinition], cleaned: Mapping[str, Any]):
@@ -151,7 +147,9 @@ def record_update(
     record = Record.objects.select_for_update().get(pk=record.pk)
     # Values being written as sensitive must not sit in the JSON a moment longer (nor in its change log).
     record.properties = _apply_plain({k: v for k, v in record.properties.items() if k not in sensitive}, plain)
-    record.display_name = display_name_for(record.object_type, record.properties)
+    # Without the values of a property just made sensitive, still waiting in the JSON for their move.
+    sensitive_names = {name for name, definition in definitions.items() if definition.is_sensitive}
+    record.display_name = display_name_for(record.object_type, plain_values(record.properties, sensitive_names))
     if owner is not None:
         record.owner = owner
     if team is not None or clear_team:

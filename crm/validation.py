@@ -1,10 +1,15 @@
-"""Property values checked against their definitions: the one place that knows each data type."""
+"""Property values checked against their definitions: the one place that knows each data type.
+
+No message echoes the value it refuses, sensitive or not: errors end up in pages, logs, API
+responses and error reports, so they name the property and the rule (ARCHITECTURE.md rule 9).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -15,6 +20,8 @@ from crm.models import PropertyDefinition
 
 DataType = PropertyDefinition.DataType
 MAX_STRING_LENGTH = 65_535
+# Numbers are stored as 64-bit integers or as doubles: beyond this, a double is infinity.
+MAX_NUMBER = sys.float_info.max
 TRUE_WORDS = {"true", "yes", "1", "on", "y"}
 FALSE_WORDS = {"false", "no", "0", "off", "n"}
 
@@ -34,18 +41,18 @@ def _clean_string(value: Any, definition: PropertyDefinition) -> str:
 
 def _clean_number(value: Any, definition: PropertyDefinition) -> int | float:
     if isinstance(value, bool):
-        raise _Invalid(f"{value!r} is not a number")
+        raise _Invalid("must be a number")
     try:
         number = Decimal(str(value).strip().replace(",", "")) if isinstance(value, str) else Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise _Invalid(f"{str(value)[:50]!r} is not a number") from None
+        raise _Invalid("must be a number, such as 52000 or 1250.50") from None
     if not number.is_finite():
-        raise _Invalid(f"{str(value)[:50]!r} is not a finite number")
+        raise _Invalid("must be a finite number (not infinity, nor NaN)")
     if number == number.to_integral_value() and abs(number) < 2**63:
         return int(number)
     as_float = float(number)
     if math.isinf(as_float):
-        raise _Invalid("is too large")
+        raise _Invalid(f"is too large to store (numbers go up to about ±{MAX_NUMBER:.1e})")
     return as_float
 
 
@@ -59,7 +66,7 @@ def _clean_date(value: Any, definition: PropertyDefinition) -> str:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise _Invalid(f"{str(value)[:50]!r} is not a date (use YYYY-MM-DD)")
+        raise _Invalid("must be a date (use YYYY-MM-DD)")
     return parsed.isoformat()
 
 
@@ -72,7 +79,7 @@ def _clean_datetime(value: Any, definition: PropertyDefinition) -> str:
         except ValueError:
             parsed = None
         if parsed is None:
-            raise _Invalid(f"{str(value)[:50]!r} is not a date and time (use ISO 8601, e.g. 2026-01-31T14:30:00Z)")
+            raise _Invalid("must be a date and time (use ISO 8601, e.g. 2026-01-31T14:30:00Z)")
     if parsed.tzinfo is None:
         # Values without an offset are taken as UTC, the time zone everything is stored in.
         parsed = parsed.replace(tzinfo=dt.UTC)
@@ -87,7 +94,7 @@ def _clean_bool(value: Any, definition: PropertyDefinition) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise _Invalid(f"{str(value)[:50]!r} is not yes or no")
+    raise _Invalid("must be yes or no")
 
 
 def _clean_enumeration(value: Any, definition: PropertyDefinition) -> str:
@@ -99,7 +106,7 @@ def _clean_enumeration(value: Any, definition: PropertyDefinition) -> str:
         if option["label"].lower() == text.lower():
             return option["value"]
     allowed = ", ".join(definition.option_values[:20])
-    raise _Invalid(f"{text[:50]!r} is not one of the options ({allowed})")
+    raise _Invalid(f"must be one of the options ({allowed})")
 
 
 def _clean_file(value: Any, definition: PropertyDefinition) -> str:
@@ -118,14 +125,31 @@ CLEANERS = {
 }
 
 
-def clean_value(definition: PropertyDefinition, value: Any) -> Any:
-    """One value, cleaned to its stored form; None (or empty text) means "no value"."""
+def _clean(definition: PropertyDefinition, value: Any) -> Any:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
+    return CLEANERS[definition.data_type](value, definition)
+
+
+def clean_value(definition: PropertyDefinition, value: Any) -> Any:
+    """One value, cleaned to its stored form; None (or empty text) means "no value"."""
     try:
-        return CLEANERS[definition.data_type](value, definition)
+        return _clean(definition, value)
     except _Invalid as exc:
         raise ValidationError({definition.name: f"{definition.label} ({definition.name}): {exc}."}) from None
+
+
+def value_validator(definition: PropertyDefinition) -> Callable[[Any], None]:
+    """These same rules as a form field's validator (staff UI and admin), so that a value the save would
+    refuse is an error next to its field; the message is the rule alone, the field shows the label."""
+
+    def validate(value: Any) -> None:
+        try:
+            _clean(definition, value)
+        except _Invalid as exc:
+            raise ValidationError(f"This value {exc}.", code="invalid") from None
+
+    return validate
 
 
 def clean_values(

@@ -12,6 +12,7 @@ masked and the user may edit it.
 from __future__ import annotations
 
 from django import forms
+from django.views.decorators.debug import sensitive_variables
 
 from crm.forms import (
     CLEAR_PREFIX,
@@ -91,6 +92,7 @@ class SensitiveFieldsMixin:
         add_clear_conflicts(self, [PREFIX + name for name in getattr(self, "sensitive_clearable", ())])
         return cleaned
 
+    @sensitive_variables()  # the values in hand: none of them in an error report's frame variables
     def save_sensitive_fields(self, record) -> None:
         access = PropertyAccess(self.sensitive_actor)
         changes = {}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,13 +16,15 @@ from accounts.security import check_mfa_before_sensitive
 from audit import services as audit_services
 from audit.models import AuditEvent
 from core.db import rows_insert, uuid_converter
+from crm.display import display_names_refresh
 from crm.models import PropertyDefinition, Record
 from crm.validation import clean_values
 from sensitive import crypto, keys
 from sensitive.models import SensitiveValue
 from sensitive.permissions import PropertyAccess
+from sensitive.tasks import property_values_decrypt_task, property_values_encrypt_task
+from sensitive.value_rows import blind_index_of, value_row_new
 
-logger = logging.getLogger(__name__)
 BULK_BATCH_SIZE = 2_000
 
 
@@ -41,29 +43,6 @@ def _sensitive_definitions_by_name(object_type_id, names) -> dict[str, PropertyD
         .exclude(sensitivity=PropertyDefinition.Sensitivity.NONE)
         .select_related("object_type")
     }
-
-
-def _blind_index_of(tenant_keys, definition: PropertyDefinition, value: Any) -> tuple[int | None, int | None]:
-    """(blind index, id of the PRF key that made it) of a new value; (None, None) if not searchable.
-    The two go together: a blind index key rotation re-indexes by the key id."""
-    if not definition.searchable:
-        return None, None
-    return crypto.blind_index(tenant_keys, definition.id, value), tenant_keys.prf_key_id
-
-
-def _new_value(tenant_keys, record: Record, definition: PropertyDefinition, value: Any) -> SensitiveValue:
-    ad = crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id)
-    ciphertext = crypto.encrypt(tenant_keys, value, ad)
-    blind_index, blind_key_id = _blind_index_of(tenant_keys, definition, value)
-    return SensitiveValue(
-        tenant_id=record.tenant_id,
-        record_id=record.pk,
-        property_id=definition.id,
-        ciphertext=ciphertext,
-        key_id=crypto.key_id_of(ciphertext),
-        blind_index=blind_index,
-        blind_key_id=blind_key_id,
-    )
 
 
 @sensitive_variables()
@@ -91,7 +70,7 @@ def values_write(*, actor, record: Record, values: Mapping[str, Any]) -> None:
             if current:
                 current.delete()
             continue
-        new = _new_value(tenant_keys, record, definition, value)
+        new = value_row_new(tenant_keys, record, definition, value)
         if current:
             new.pk = current.pk
             new.save(
@@ -188,7 +167,7 @@ class _RawInsert:
                 to_db(definition.id),
                 ciphertext,
                 crypto.key_id_of(ciphertext),
-                *_blind_index_of(tenant_keys, definition, value),
+                *blind_index_of(tenant_keys, definition, value),
                 now,
             )
             for (record, definition, value), ciphertext in zip(self.pending, ciphertexts, strict=True)
@@ -201,30 +180,43 @@ class _RawInsert:
 
 @transaction.atomic
 def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensitivity: str) -> PropertyDefinition:
-    """Raise or lower a property's sensitivity; existing values move in a background job.
+    """Raise or lower a property's sensitivity; existing values move in a background job (sensitive/moves.py).
 
     Raising from `none` encrypts the values held in the records' JSON and removes them from it;
-    lowering to `none` (a super admin's decision, audited) decrypts them back into the JSON.
+    lowering to `none` (a super admin's decision, audited) decrypts them back into the JSON. On a
+    raise the display names lose the values here, in this transaction: until the move is done the
+    values wait in the JSON, read only through the choke point, never shown or searched as plain data.
     """
-    from sensitive.tasks import property_values_decrypt_task, property_values_encrypt_task
-
     if not actor.is_super_admin or definition.tenant_id != actor.tenant_id:
         raise PermissionDenied("Only a super admin of this tenant can change a property's sensitivity.")
     if sensitivity not in PropertyDefinition.Sensitivity.values:
-        raise ValidationError({"sensitivity": f"{sensitivity!r} is not a sensitivity level."})
-    definition = PropertyDefinition.objects.select_for_update().get(pk=definition.pk)
+        raise ValidationError({"sensitivity": "That is not a sensitivity level."})
+    definition = PropertyDefinition.objects.select_for_update().select_related("object_type").get(pk=definition.pk)
     before = definition.sensitivity
     if before == sensitivity:
         return definition
     if definition.values_moving:
-        raise ValidationError({"sensitivity": "Values of this property are still being moved; try again shortly."})
+        if definition.values_move_failed_at:
+            message = (
+                "Moving the values of this property after the last change failed; it is resumed automatically "
+                "within a few minutes. The sensitivity can change again when the move has finished."
+            )
+        else:
+            message = "Values of this property are still being moved; try again shortly."
+        raise ValidationError({"sensitivity": message})
     was_sensitive = before != PropertyDefinition.Sensitivity.NONE
     now_sensitive = sensitivity != PropertyDefinition.Sensitivity.NONE
     if now_sensitive:
         check_mfa_before_sensitive(actor.tenant)
     definition.sensitivity = sensitivity
     definition.values_moving = was_sensitive != now_sensitive
-    definition.save(update_fields=["sensitivity", "values_moving", "updated_at"])
+    definition.values_move_progress_at = timezone.now() if definition.values_moving else None
+    definition.values_move_failed_at = None
+    definition.save(
+        update_fields=["sensitivity", "values_moving", "values_move_progress_at", "values_move_failed_at", "updated_at"]
+    )
+    if now_sensitive and not was_sensitive:
+        display_names_refresh(object_type=definition.object_type, holding=definition.name)
     audit_services.event_record(
         kind=AuditEvent.Kind.SENSITIVITY_CHANGED,
         actor=actor,
@@ -234,124 +226,5 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
     )
     if definition.values_moving:
         task = property_values_encrypt_task if now_sensitive else property_values_decrypt_task
-        transaction.on_commit(lambda: task.delay(str(definition.pk)))
+        transaction.on_commit(partial(task.delay, str(definition.pk)))
     return definition
-
-
-@sensitive_variables()
-def property_values_encrypt(*, definition: PropertyDefinition, batch_size: int = BULK_BATCH_SIZE) -> int:
-    """Move a newly sensitive property's values from the records' JSON into ciphertext, in batches.
-
-    Resumable: each batch commits on its own, and a rerun picks up the records still holding a value.
-    """
-    from crm.services import display_name_for
-    from crm.validation import clean_value
-
-    moved = 0
-    while True:
-        with transaction.atomic():
-            records = list(
-                Record.objects.select_for_update(of=("self",))
-                .filter(object_type_id=definition.object_type_id, properties__has_key=definition.name)
-                .select_related("object_type")[:batch_size]
-            )
-            if not records:
-                break
-            tenant_keys = keys.tenant_keys_for_writing(definition.tenant_id)
-            already = set(
-                SensitiveValue.objects.filter(property=definition, record__in=records).values_list(
-                    "record_id", flat=True
-                )
-            )
-            new_values = []
-            for record in records:
-                value = record.properties.pop(definition.name)
-                if record.pk not in already:  # a value written since the change wins
-                    try:
-                        value = clean_value(definition, value)
-                    except ValidationError:
-                        value = str(value)  # kept as typed rather than lost
-                    if value is not None:
-                        new_values.append(_new_value(tenant_keys, record, definition, value))
-                record.display_name = display_name_for(record.object_type, record.properties)
-            SensitiveValue.objects.bulk_create(new_values)
-            # bulk_update sends no signals, so the change log never sees the old JSON with the value.
-            Record.objects.bulk_update(records, ["properties", "display_name"])
-            moved += len(new_values)
-    _scrub_change_log(definition)
-    PropertyDefinition.objects.filter(pk=definition.pk).update(values_moving=False)
-    return moved
-
-
-@sensitive_variables()
-def property_values_decrypt(*, definition: PropertyDefinition, batch_size: int = BULK_BATCH_SIZE) -> int:
-    """Move a no-longer-sensitive property's values back into the records' JSON, in batches."""
-    from crm.services import display_name_for
-
-    moved = 0
-    while True:
-        with transaction.atomic():
-            rows = list(
-                SensitiveValue.objects.select_for_update(of=("self",))
-                .filter(property=definition)
-                .select_related("record__object_type")[:batch_size]
-            )
-            if not rows:
-                break
-            tenant_keys = keys.tenant_keys(definition.tenant_id)
-            records = []
-            for row in rows:
-                record = row.record
-                ad = crypto.associated_data(record.tenant_id, record.object_type_id, record.pk, definition.id)
-                try:
-                    record.properties[definition.name] = crypto.decrypt(tenant_keys, row.ciphertext, ad)
-                except Exception:
-                    logger.error(
-                        "Sensitive value %s of record %s was unreadable and is dropped.", definition.name, record.pk
-                    )
-                record.display_name = display_name_for(record.object_type, record.properties)
-                records.append(record)
-            Record.objects.bulk_update(records, ["properties", "display_name"])
-            SensitiveValue.objects.filter(pk__in=[row.pk for row in rows]).delete()
-            moved += len(rows)
-    PropertyDefinition.objects.filter(pk=definition.pk).update(values_moving=False)
-    return moved
-
-
-def _scrub_change_log(definition: PropertyDefinition) -> None:
-    """Remove a newly sensitive property's old plaintext from the change history of its records.
-
-    Before the change, the value was an ordinary one and django-auditlog kept its diffs; after it,
-    no plaintext may stay at rest outside the ciphertext (ARCHITECTURE.md rule 5).
-    """
-    import json
-
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    display_names = {
-        str(pk): name
-        for pk, name in Record.objects.filter(object_type_id=definition.object_type_id).values_list(
-            "pk", "display_name"
-        )
-    }
-    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Record))
-    for entry in entries.iterator(chunk_size=1_000):
-        changes = entry.changes or {}
-        if entry.object_pk not in display_names or "properties" not in changes:
-            continue
-        scrubbed = []
-        for side in changes["properties"]:
-            try:
-                data = json.loads(side) if isinstance(side, str) else side
-            except ValueError:
-                data = side
-            if isinstance(data, dict):
-                data.pop(definition.name, None)
-                side = json.dumps(data, sort_keys=True)
-            scrubbed.append(side)
-        changes["properties"] = scrubbed
-        # The log is append-only for everything else; this is the one rewrite, to remove plaintext.
-        LogEntry.objects.filter(pk=entry.pk).update(
-            changes=changes, changes_text="", object_repr=display_names[entry.object_pk] or entry.object_pk
-        )

@@ -151,6 +151,10 @@ AUDIT_TRUST_X_FORWARDED_FOR = env_bool("DJANGO_BEHIND_PROXY")
 AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR") or VAR_DIR / "audit-archive")
 X_FRAME_OPTIONS = "DENY"
 
+# Error reports (mailed to ADMINS, or shown by any handler using Django's reporter) hide every
+# sensitive__* field of a POST: those names are dynamic, so the views can't list them in advance.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.SensitiveFieldsExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

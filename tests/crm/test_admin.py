@@ -54,7 +54,7 @@ def test_a_bad_value_in_the_admin_is_a_form_error(client, tenant_a_admin, ada, c
     )
 
     assert response.status_code == 200
-    assert "Lifecycle stage (lifecyclestage): &#x27;vip&#x27; is not one of the options" in response.content.decode()
+    assert "Lifecycle stage (lifecyclestage): must be one of the options" in response.content.decode()
     ada.refresh_from_db()
     assert "lifecyclestage" not in ada.properties
 

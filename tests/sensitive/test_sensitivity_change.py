@@ -3,8 +3,11 @@ import json
 import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.urls import reverse
 
 from audit.models import AuditEvent
+from crm import selectors as selectors_crm
 from crm import services
 from crm.models import PropertyDefinition, Record
 from sensitive import selectors
@@ -116,3 +119,109 @@ def test_history_entries_keep_their_other_changes(phone, callers, tenant_a_admin
 
     entry = LogEntry.objects.filter(object_pk=str(callers[0].pk)).order_by("timestamp").first()
     assert json.loads(entry.changes["properties"][1]) == {"firstname": "P0"}
+
+
+def _log_rows_containing(text: str) -> list[tuple]:
+    """Every change log row holding `text` in any column, read as the database has it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {LogEntry._meta.db_table}")  # noqa: S608
+        return [row for row in cursor.fetchall() if text.lower() in repr(row).lower()]
+
+
+def test_raising_a_property_that_names_records_leaves_its_old_value_in_no_change_log_row(
+    tenant_a_admin, contacts_a, companies_a, member_a, change
+):
+    # given: contacts named Zelda, with history of every kind: created, renamed, reassigned, deleted, linked
+    zelda = services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Zelda", "lastname": "Quist"}
+    )
+    services.record_update(actor=tenant_a_admin, record=zelda, values={"lastname": "Quist-Ray"})
+    services.record_update(actor=tenant_a_admin, record=zelda, values={}, owner=member_a)
+    gone = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Zelda"})
+    services.record_delete(actor=tenant_a_admin, record=gone)
+    acme = services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "Acme"})
+    services.association_create(actor=tenant_a_admin, from_record=zelda, to_record=acme)
+    firstname = PropertyDefinition.objects.get(object_type=contacts_a, name="firstname")
+    assert _log_rows_containing("Zelda")
+
+    # when
+    change(firstname, S.SENSITIVE)
+
+    # then
+    assert _log_rows_containing("Zelda") == []
+    zelda.refresh_from_db()
+    assert zelda.display_name == "Quist-Ray"
+    assert LogEntry.objects.filter(object_pk=str(zelda.pk), changes__has_key="display_name").exists()
+
+
+@pytest.fixture
+def raised_not_moved(tenant_a_admin, django_capture_on_commit_callbacks):
+    """A sensitivity raise whose background move has not run yet (the worker is busy elsewhere)."""
+
+    def _raise(definition):
+        with django_capture_on_commit_callbacks(execute=False) as queued:
+            sensitive_services.property_sensitivity_change(
+                actor=tenant_a_admin, definition=definition, sensitivity=S.SENSITIVE
+            )
+        return queued
+
+    return _raise
+
+
+@pytest.fixture
+def zelda(tenant_a_admin, contacts_a):
+    return services.record_create(
+        actor=tenant_a_admin,
+        object_type=contacts_a,
+        values={"firstname": "Zelda", "lastname": "Quist", "email": "zelda@quist.test"},
+    )
+
+
+def test_a_raise_takes_the_value_out_of_the_display_name_at_once(zelda, contacts_a, raised_not_moved, client, member_a):
+    # when: first name raised, the move still queued
+    raised_not_moved(PropertyDefinition.objects.get(object_type=contacts_a, name="firstname"))
+
+    # then: the record is named without it everywhere, before any value moved
+    zelda.refresh_from_db()
+    assert zelda.display_name == "Quist"
+    assert zelda.properties["firstname"] == "Zelda"  # still waiting for the move
+    client.force_login(member_a)
+    for url in (reverse("record_index", args=["contacts"]), reverse("record_detail", args=["contacts", zelda.pk])):
+        page = client.get(url).content.decode()
+        assert "Zelda" not in page
+
+
+def test_while_values_move_quick_search_does_not_find_them(zelda, contacts_a, raised_not_moved, client, member_a):
+    # given: email raised, the move still queued
+    raised_not_moved(PropertyDefinition.objects.get(object_type=contacts_a, name="email"))
+    client.force_login(member_a)
+
+    # when
+    page = client.get(reverse("record_index", args=["contacts"]), {"q": "zelda@quist"}).content.decode()
+
+    # then
+    assert "Quist" not in page
+    assert not selectors_crm.record_list(actor=member_a, object_type=contacts_a, search="zelda@quist").exists()
+
+
+def test_while_values_move_the_admin_shows_no_plain_copy_and_a_save_keeps_the_value(
+    zelda, contacts_a, raised_not_moved, client, tenant_a_admin
+):
+    # given: email raised, the move still queued
+    email = PropertyDefinition.objects.get(object_type=contacts_a, name="email")
+    raised_not_moved(email)
+    client.force_login(tenant_a_admin)
+    url = reverse("admin:crm_record_change", args=[zelda.pk])
+
+    # when
+    page = client.get(url).content.decode()
+    response = client.post(
+        url, {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Zelda", "lastname": "Quist"}'}
+    )
+
+    # then: the JSON field holds no copy (the sensitive field shows it, through the choke point)
+    properties_field = page.split('name="properties"')[1].split("</textarea>")[0]
+    assert "zelda@quist.test" not in properties_field
+    assert response.status_code == 302
+    reading = selectors.values_read(actor=tenant_a_admin, records=[zelda])[zelda.pk]["email"]
+    assert reading.value == "zelda@quist.test"
