@@ -21,7 +21,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-archive": {"task": "audit.tasks.audit_archive_task", "schedule": crontab(minute="30", hour="3")},
     # https://crontab.guru/#0_2_*_*_* : every night at 02:00, before the archiver moves old events to files
     "audit-verify": {"task": "audit.tasks.audit_verify_task", "schedule": crontab(minute="0", hour="2")},
-    # https://crontab.guru/#*/10_*_*_*_* : every 10 minutes; moves of values after a sensitivity change that gave up or were lost start again.
+    # https://crontab.guru/#*/10_*_*_*_* : every 10 minutes, value moves (after a sensitivity change)
+    # that gave up or were lost start again
     "values-moves-resume": {
         "task": "sensitive.tasks.property_values_moves_resume_task",
         "schedule": crontab(minute="*/10"),
