@@ -216,3 +216,17 @@ def test_the_data_model_is_not_deleted_from_the_admin(client, tenant_a_admin, pa
 
     assert response.status_code in (200, 302)
     assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_delete_selected_records_go_through_the_service(client, tenant_a_admin, ada, contacts_a):
+    other = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
+    client.force_login(tenant_a_admin)
+
+    response = client.post(
+        reverse("admin:crm_record_changelist"),
+        {"action": "delete_selected", "_selected_action": [ada.pk, other.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not Record.objects.exists()
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.RECORD_DELETED).count() == 2
