@@ -121,17 +121,19 @@ class UserAdmin(TenantScopedAdmin):
 
     actions = ["reset_mfa", "deactivate", "reactivate"]
 
-    @admin.action(description="Reset two-factor sign-in (they enrol again at their next sign-in)")
+    @admin.action(
+        description="Reset two-factor sign-in (they enrol again at their next sign-in)", permissions=["change"]
+    )
     def reset_mfa(self, request, queryset) -> None:
         for user in queryset:
             mfa.mfa_reset(actor=request.user, user=user)
         self.message_user(request, f"Reset two-factor sign-in of {queryset.count()} users.")
 
-    @admin.action(description="Deactivate (they are signed out and can no longer sign in)")
+    @admin.action(description="Deactivate (they are signed out and can no longer sign in)", permissions=["change"])
     def deactivate(self, request, queryset) -> None:
         self._each(request, queryset, services.user_deactivate, "Deactivated")
 
-    @admin.action(description="Reactivate")
+    @admin.action(description="Reactivate", permissions=["change"])
     def reactivate(self, request, queryset) -> None:
         self._each(request, queryset, services.user_reactivate, "Reactivated")
 
