@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.utils.decorators import method_decorator
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from accounts import mfa, services
 from accounts.models import Team, Tenant, User, time_zone_names
-from accounts.sudo import require_sudo_mode
 from core.admin import TenantScopedAdmin
 from crm import services as crm_services
 from crm.models import ObjectType, RecordScope
@@ -100,7 +99,9 @@ class UserChangeAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # A post without the field (a script, a page from before the field existed) keeps the current zone.
-        self.fields["time_zone"].required = False
+        # A view-only form (a platform operator's) has no fields at all.
+        if "time_zone" in self.fields:
+            self.fields["time_zone"].required = False
 
     def clean_time_zone(self) -> str:
         return self.cleaned_data["time_zone"] or self.instance.time_zone
@@ -108,22 +109,39 @@ class UserChangeAdminForm(forms.ModelForm):
 
 @admin.register(User)
 class UserAdmin(TenantScopedAdmin):
-    actions = ["reset_mfa"]
+    """Users are deactivated, not deleted (their history and records point at them); every change of role,
+    activation, email or name goes through the services, like the settings UI's. The site asks for a
+    fresh confirmation before any change."""
 
-    @method_decorator(require_sudo_mode(only_post=True))
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # Roles, activation and record scopes are security settings: re-confirm before changing them.
-        return super().changeform_view(request, object_id, form_url, extra_context)
+    actions = ["reset_mfa", "deactivate", "reactivate"]
 
-    @method_decorator(require_sudo_mode(only_post=True))
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, extra_context)
-
-    @admin.action(description="Reset two-factor sign-in (they enrol again at their next sign-in)")
+    @admin.action(
+        description="Reset two-factor sign-in (they enrol again at their next sign-in)", permissions=["change"]
+    )
     def reset_mfa(self, request, queryset) -> None:
         for user in queryset:
             mfa.mfa_reset(actor=request.user, user=user)
         self.message_user(request, f"Reset two-factor sign-in of {queryset.count()} users.")
+
+    @admin.action(description="Deactivate (they are signed out and can no longer sign in)", permissions=["change"])
+    def deactivate(self, request, queryset) -> None:
+        self._each(request, queryset, services.user_deactivate, "Deactivated")
+
+    @admin.action(description="Reactivate", permissions=["change"])
+    def reactivate(self, request, queryset) -> None:
+        self._each(request, queryset, services.user_reactivate, "Reactivated")
+
+    def _each(self, request, queryset, service, done: str) -> None:
+        count = 0
+        for user in queryset:
+            try:
+                service(actor=request.user, user=user)
+            except ValidationError as exc:
+                self.message_user(request, f"{user.email}: {' '.join(exc.messages)}", messages.ERROR)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, f"{done} {count} user{'' if count == 1 else 's'}.")
 
     list_display = ["email", "first_name", "last_name", "role", "tenant", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
@@ -187,18 +205,7 @@ class UserAdmin(TenantScopedAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            if "role" in form.changed_data:
-                # Role changes go through the services: checks, the last-admin rule, a security event.
-                new_role = obj.role
-                obj.role = form.initial["role"]
-                obj.save()
-                change_role = (
-                    services.super_admin_add if new_role == User.Role.SUPER_ADMIN else services.super_admin_remove
-                )
-                change_role(actor=request.user, user=obj)
-                obj.refresh_from_db()
-                return
-            obj.save()
+            self._change(request.user, obj, form)
             return
         user = services.user_create(
             actor=request.user,
@@ -212,6 +219,22 @@ class UserAdmin(TenantScopedAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         if change:
             super().save_related(request, form, formsets, change)
+
+    def _change(self, actor: User, obj: User, form) -> None:
+        """The form wrote its values onto `obj`; each change is made on the stored user by its service."""
+        data, user = form.cleaned_data, User.objects.get(pk=obj.pk)
+        if {"email", "first_name", "last_name", "time_zone"} & set(form.changed_data):
+            profile = {name: data.get(name, getattr(user, name)) for name in ("first_name", "last_name", "time_zone")}
+            user = services.user_update(actor=actor, user=user, email=data.get("email", user.email), **profile)
+        if "role" in form.changed_data:
+            change_role = (
+                services.super_admin_add if data["role"] == User.Role.SUPER_ADMIN else services.super_admin_remove
+            )
+            user = change_role(actor=actor, user=user)
+        if "is_active" in form.changed_data:
+            change_active = services.user_reactivate if data["is_active"] else services.user_deactivate
+            user = change_active(actor=actor, user=user)
+        obj.refresh_from_db()
 
 
 class RecordScopeInline(admin.TabularInline):
@@ -266,16 +289,22 @@ class TeamAdmin(TenantScopedAdmin):
         return form
 
     def save_model(self, request, obj, form, change) -> None:
-        team = obj if change else services.team_create(actor=request.user, name=form.cleaned_data["name"])
+        actor, name = request.user, form.cleaned_data["name"]
         if change:
-            obj.save()
+            team = services.team_rename(actor=actor, team=Team.objects.get(pk=obj.pk), name=name)
+        else:
+            team = services.team_create(actor=actor, name=name)
         wanted = set(form.cleaned_data["members"])
         current = set(team.group.user_set.all())
         for user in wanted - current:
-            services.team_member_add(actor=request.user, team=team, user=user)
+            services.team_member_add(actor=actor, team=team, user=user)
         for user in current - wanted:
-            services.team_member_remove(actor=request.user, team=team, user=user)
-        obj.pk, obj.group = team.pk, team.group
+            services.team_member_remove(actor=actor, team=team, user=user)
+        obj.pk, obj.group, obj.name = team.pk, team.group, team.name
 
     def save_related(self, request, form, formsets, change) -> None:
         pass
+
+    def delete_model(self, request, obj) -> None:
+        # The team's group and its grants go with it: no former member keeps reading through them.
+        services.team_delete(actor=request.user, team=obj)

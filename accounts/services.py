@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
+from guardian.models import GroupObjectPermission
 
 from accounts import invitations
 from accounts.models import Team, Tenant, User
@@ -109,17 +110,68 @@ def user_create(
 def team_create(*, actor: User, name: str) -> Team:
     if not actor.is_super_admin:
         raise PermissionDenied("Only a super admin can create teams.")
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "A team needs a name."})
-    if Team.objects.for_tenant(actor.tenant_id).filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"A team named {name!r} already exists."})
+    name = team_name_clean(actor=actor, name=name)
     team = Team(tenant=actor.tenant, name=name)
     # Group names are global in Django; the team's id keeps them apart across tenants.
     team.group = Group.objects.create(name=f"team:{team.id}")
     team.save()
     audit_services.event_record(kind=AuditEvent.Kind.TEAM_CREATED, actor=actor, details={"team": team.name})
     return team
+
+
+def team_name_clean(*, actor: User, name: str, team: Team | None = None) -> str:
+    """A team's name, stripped, that no other team of the actor's tenant has (in any case)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "A team needs a name."})
+    others = Team.objects.for_tenant(actor.tenant_id).filter(name__iexact=name)
+    if team is not None:
+        others = others.exclude(pk=team.pk)
+    if others.exists():
+        raise ValidationError({"name": f"A team named {name!r} already exists."})
+    return name
+
+
+@transaction.atomic
+def team_rename(*, actor: User, team: Team, name: str) -> Team:
+    _check_team(actor, team)
+    name = team_name_clean(actor=actor, name=name, team=team)
+    before = team.name
+    if name == before:
+        return team
+    team.name = name
+    team.save(update_fields=["name", "updated_at"])
+    # "Who can see this" names the team a grant comes through.
+    grants_changed(tenant_id=actor.tenant_id)
+    audit_services.event_record(
+        kind=AuditEvent.Kind.TEAM_RENAMED,
+        actor=actor,
+        details={"team_id": str(team.pk), "before": before, "team": team.name},
+    )
+    return team
+
+
+@transaction.atomic
+def team_delete(*, actor: User, team: Team) -> None:
+    """A team, its group and every grant given to it, so that no former member keeps reading through it."""
+    _check_team(actor, team)
+    group = team.group
+    members = sorted(group.user_set.values_list("email", flat=True))
+    # guardian's object permissions point at the group by a real foreign key, but delete them by name:
+    # a grant must never outlive the team it was given to, whatever the cascade does.
+    GroupObjectPermission.objects.filter(group=group).delete()
+    details = {"team": team.name, "team_id": str(team.pk), "members": members, "records": team.records.count()}
+    team.delete()  # its records stay, without a team
+    group.delete()
+    grants_changed(tenant_id=actor.tenant_id)
+    audit_services.event_record(kind=AuditEvent.Kind.TEAM_DELETED, actor=actor, details=details)
+
+
+def _check_team(actor: User, team: Team) -> None:
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only a super admin can change teams.")
+    if team.tenant_id != actor.tenant_id:
+        raise ValidationError({"team": "No such team in your organisation."})
 
 
 @transaction.atomic
@@ -168,16 +220,82 @@ def super_admin_remove(*, actor: User, user: User) -> User:
     _check_role_change(actor, user)
     if user.role != User.Role.SUPER_ADMIN:
         return user
-    others = User.objects.filter(tenant_id=actor.tenant_id, role=User.Role.SUPER_ADMIN, is_active=True).exclude(
-        pk=user.pk
-    )
-    if not others.exists():
-        raise ValidationError({"role": "A tenant needs at least one active super admin; make another one first."})
+    _check_keeps_a_super_admin(actor, user, "role")
     user.role, user.is_staff = User.Role.MEMBER, False
     user.save(update_fields=["role", "is_staff"])
     grants_changed(tenant_id=actor.tenant_id)
     audit_services.event_record(kind=AuditEvent.Kind.SUPER_ADMIN_REMOVED, actor=actor, details={"user": user.email})
     return user
+
+
+def _check_keeps_a_super_admin(actor: User, user: User, field: str) -> None:
+    others = User.objects.filter(tenant_id=actor.tenant_id, role=User.Role.SUPER_ADMIN, is_active=True).exclude(
+        pk=user.pk
+    )
+    if not others.exists():
+        raise ValidationError({field: "A tenant needs at least one active super admin; make another one first."})
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> User:
+    """The user can no longer sign in and is signed out everywhere; their rows and history stay."""
+    _check_user_change(actor, user)
+    if not user.is_active:
+        return user
+    if user.role == User.Role.SUPER_ADMIN:
+        _check_keeps_a_super_admin(actor, user, "is_active")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_sessions_end(user=user)
+    # A deactivated super admin no longer counts; grants loaded for them are stale.
+    grants_changed(tenant_id=actor.tenant_id)
+    audit_services.event_record(kind=AuditEvent.Kind.USER_DEACTIVATED, actor=actor, details={"user": user.email})
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    """The user may sign in again, with the role, teams and grants they had."""
+    _check_user_change(actor, user)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    grants_changed(tenant_id=actor.tenant_id)
+    audit_services.event_record(kind=AuditEvent.Kind.USER_REACTIVATED, actor=actor, details={"user": user.email})
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, email: str, first_name: str, last_name: str, time_zone: str) -> User:
+    """A user's email (their sign-in name), names and time zone; a change of email or name is a security event."""
+    _check_user_change(actor, user)
+    email = (email or "").strip().lower()
+    if email != user.email:
+        email = _clean_email(email)
+    new = {"email": email, "first_name": (first_name or "").strip(), "last_name": (last_name or "").strip()}
+    changed = [field for field, value in new.items() if getattr(user, field) != value]
+    zone_changed = bool(time_zone) and time_zone != user.time_zone
+    if not changed and not zone_changed:
+        return user
+    for field, value in new.items():
+        setattr(user, field, value)
+    if zone_changed:
+        user.time_zone = time_zone
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=[*changed, *(["time_zone"] if zone_changed else [])])
+    if changed:
+        audit_services.event_record(
+            kind=AuditEvent.Kind.USER_CHANGED, actor=actor, details={"user": user.email, "changed": changed}
+        )
+    return user
+
+
+def _check_user_change(actor: User, user: User) -> None:
+    if not actor.is_super_admin:
+        raise PermissionDenied("Only a super admin can change users.")
+    if user.tenant_id != actor.tenant_id:
+        raise ValidationError({"user": "No such user in your organisation."})
 
 
 def _check_role_change(actor: User, user: User) -> None:

@@ -13,6 +13,7 @@ from core.admin import TenantScopedAdmin
 from crm import selectors, services
 from crm.models import ObjectType, Pipeline, PipelineStage, PropertyDefinition, Record
 from crm.validation import clean_values
+from sensitive import services as sensitive_services
 from sensitive.admin_views import property_access_view
 from sensitive.forms import PREFIX as SENSITIVE_PREFIX
 from sensitive.forms import SensitiveFieldsMixin, sensitive_field_declarations
@@ -30,12 +31,16 @@ class ObjectTypeAdmin(TenantScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["name"] if obj else []
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and not (obj and obj.is_standard)
-
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            obj.save()
+            data = form.cleaned_data
+            services.object_type_update(
+                actor=request.user,
+                object_type=obj,
+                label_singular=data["label_singular"],
+                label_plural=data["label_plural"],
+                position=data["position"],
+            )
             return
         created = services.object_type_create(
             actor=request.user, name=obj.name, label_singular=obj.label_singular, label_plural=obj.label_plural
@@ -69,8 +74,9 @@ class PropertyDefinitionAdmin(TenantScopedAdmin):
     search_fields = ["name", "label"]
 
     def get_readonly_fields(self, request, obj=None):
-        # Name, type and sensitivity change only through their own services, with their checks.
-        return ["object_type", "name", "data_type", "sensitivity", "searchable", "access"] if obj else []
+        # Name and type never change (stored values and grants refer to them); nor does searchable (no
+        # service rebuilds the blind index). Sensitivity changes through its service, as in the settings.
+        return ["object_type", "name", "data_type", "searchable", "access"] if obj else []
 
     def get_urls(self):
         access = self.admin_site.admin_view(partial(property_access_view, admin_site=self.admin_site))
@@ -83,14 +89,25 @@ class PropertyDefinitionAdmin(TenantScopedAdmin):
         url = reverse("admin:crm_propertydefinition_access", args=[definition.pk])
         return format_html('<a href="{}">Who can view and edit it, and grants</a>', url)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and not (obj and obj.is_standard)
-
     def save_model(self, request, obj, form, change) -> None:
-        if change:
-            obj.save()
-            return
         data = form.cleaned_data
+        if change:
+            # The same services as the settings UI: the option rules, the MFA rule, the events.
+            definition = services.property_definition_update(
+                actor=request.user,
+                definition=PropertyDefinition.objects.get(pk=obj.pk),
+                label=data["label"],
+                description=data["description"],
+                group=data["group"],
+                options=data["options"],
+                required=data["required"],
+                position=data["position"],
+            )
+            if "sensitivity" in form.changed_data:
+                sensitive_services.property_sensitivity_change(
+                    actor=request.user, definition=definition, sensitivity=data["sensitivity"]
+                )
+            return
         created = services.property_definition_create(
             actor=request.user,
             object_type=data["object_type"],
@@ -264,12 +281,25 @@ class RecordAdmin(TenantScopedAdmin):
 
 
 class PipelineStageInline(admin.TabularInline):
+    """A pipeline's stages, edited through the service; stages are neither added nor deleted here."""
+
     model = PipelineStage
     fields = ["name", "label", "position", "probability", "is_closed"]
+    readonly_fields = ["name"]  # the value records hold
     extra = 0
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        user = request.user
+        return user.is_super_admin and (obj is None or obj.tenant_id == user.tenant_id)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj) or request.user.is_platform_operator
 
 
 @admin.register(Pipeline)
@@ -280,3 +310,22 @@ class PipelineAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        services.pipeline_update(actor=request.user, pipeline=obj, label=data["label"], position=data["position"])
+
+    def save_formset(self, request, form, formset, change) -> None:
+        for stage_form in formset.forms:
+            if stage_form.instance.pk and stage_form.has_changed():
+                data = stage_form.cleaned_data
+                services.pipeline_stage_update(
+                    actor=request.user,
+                    stage=stage_form.instance,
+                    label=data["label"],
+                    position=data["position"],
+                    probability=data["probability"],
+                    is_closed=data["is_closed"],
+                )
+        # What the admin's change message reads; the service did the saving.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

@@ -512,8 +512,9 @@ def property_definition_update(
     group: str,
     options: list[dict[str, str]] | None,
     required: bool,
+    position: int | None = None,
 ) -> PropertyDefinition:
-    """Change a property's label, description, group, options and whether it is required.
+    """Change a property's label, description, group, options, whether it is required, and its position.
 
     Name and type never change (stored values and grants refer to them); sensitivity changes only
     through `sensitive.services.property_sensitivity_change`, which moves the values. An option
@@ -532,6 +533,7 @@ def property_definition_update(
         "group": (group or "").strip(),
         "options": cleaned_options,
         "required": bool(required),
+        **({"position": position} if position is not None else {}),
     }
     changed = [field for field, value in new.items() if getattr(definition, field) != value]
     if not changed:
@@ -587,3 +589,82 @@ def _check_options_change(definition: PropertyDefinition, options: list[dict[str
                 "Change those records' values first, or keep the options."
             }
         )
+
+
+def _set_changed(obj, new: Mapping[str, Any]) -> list[str]:
+    """Set the fields of `new` on `obj`; the names of those whose value differed (None: keep)."""
+    changed = [name for name, value in new.items() if value is not None and getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, new[name])
+    return changed
+
+
+def _schema_changed(actor: User, obj, object_type: ObjectType, changed: list[str], **details) -> None:
+    obj.full_clean()
+    obj.save(update_fields=[*changed, "updated_at"])
+    audit_services.event_record(
+        kind=AuditEvent.Kind.TENANT_SETTINGS_CHANGED,
+        actor=actor,
+        object_type=object_type.name,
+        details={**details, "changed": changed},
+    )
+
+
+@transaction.atomic
+def object_type_update(
+    *, actor: User, object_type: ObjectType, label_singular: str, label_plural: str, position: int | None = None
+) -> ObjectType:
+    """An object type's names and position; its internal name never changes (addresses and the API use it)."""
+    _tenant_of(actor)
+    _require_super_admin(actor)
+    _check_same_tenant(actor, object_type)
+    object_type = ObjectType.objects.select_for_update().get(pk=object_type.pk)
+    new = {
+        "label_singular": (label_singular or "").strip(),
+        "label_plural": (label_plural or "").strip(),
+        "position": position,
+    }
+    changed = _set_changed(object_type, new)
+    if changed:
+        _schema_changed(actor, object_type, object_type, changed, object_type_name=object_type.name)
+    return object_type
+
+
+@transaction.atomic
+def pipeline_update(*, actor: User, pipeline: Pipeline, label: str, position: int | None = None) -> Pipeline:
+    _tenant_of(actor)
+    _require_super_admin(actor)
+    _check_same_tenant(actor, pipeline)
+    pipeline = Pipeline.objects.select_for_update().select_related("object_type").get(pk=pipeline.pk)
+    changed = _set_changed(pipeline, {"label": (label or "").strip(), "position": position})
+    if changed:
+        _schema_changed(actor, pipeline, pipeline.object_type, changed, pipeline=pipeline.name)
+        _sync_stage_options(pipeline.object_type)  # the stage options follow the pipelines' order
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_stage_update(
+    *,
+    actor: User,
+    stage: PipelineStage,
+    label: str,
+    position: int | None = None,
+    probability=None,
+    is_closed: bool = False,
+) -> PipelineStage:
+    """A stage's label, position, probability and whether it closes; its name is the value records hold."""
+    _tenant_of(actor)
+    _require_super_admin(actor)
+    _check_same_tenant(actor, stage)
+    stage = PipelineStage.objects.select_for_update().select_related("pipeline__object_type").get(pk=stage.pk)
+    new = {"label": (label or "").strip(), "position": position, "is_closed": bool(is_closed)}
+    changed = _set_changed(stage, new)
+    if stage.probability != probability:
+        stage.probability = probability
+        changed.append("probability")
+    if changed:
+        object_type = stage.pipeline.object_type
+        _schema_changed(actor, stage, object_type, changed, pipeline=stage.pipeline.name, stage=stage.name)
+        _sync_stage_options(object_type)
+    return stage

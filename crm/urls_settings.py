@@ -23,7 +23,9 @@ urlpatterns = [
     path("users/<uuid:user_id>/", views.user_detail, name="settings_user_detail"),
     path("users/<uuid:user_id>/super-admin/", views.user_super_admin, name="settings_user_super_admin"),
     path("users/<uuid:user_id>/invite/", views.user_invite, name="settings_user_invite"),
+    path("users/<uuid:user_id>/active/", views.user_active, name="settings_user_active"),
     path("teams/", views.team_list, name="settings_teams"),
     path("teams/<uuid:team_id>/", views.team_detail, name="settings_team_detail"),
+    path("teams/<uuid:team_id>/delete/", views.team_delete, name="settings_team_delete"),
     path("security/", views.security, name="settings_security"),
 ]

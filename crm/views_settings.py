@@ -1,8 +1,8 @@
 """The super admins' settings area of the staff UI: properties, object types, users, teams, access, security.
 
-Thin views over services and selectors. Anyone but a super admin of the tenant gets 404 for the whole
-area (not 403: the pages of another role are nothing to confirm). Ids of another tenant's users, teams
-or properties are 404 too, looked up inside the actor's tenant only.
+Thin views over services and selectors. Anyone signed in but a super admin of the tenant gets the one
+refusal page (403, like /audit/ and /admin/): that the area exists is no secret. Ids of another tenant's
+users, teams or properties are 404, looked up inside the actor's tenant only.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ DataType = PropertyDefinition.DataType
 
 
 def super_admin_required(view: Callable) -> Callable:
-    """Super admins only (anyone else: 404); every change asks for the password or a code again when the
+    """Super admins only (anyone else: 403); every change asks for the password or a code again when the
     last check is older than the tenant's sudo window: these pages decide who sees sensitive data."""
     guarded = require_sudo_mode(only_post=True)(view)
 
@@ -45,7 +45,7 @@ def super_admin_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_super_admin:
-            raise Http404("No such page.")
+            raise PermissionDenied("The settings are for your organisation's super admins.")
         return guarded(request, *args, **kwargs)
 
     return wrapped
@@ -520,6 +520,25 @@ def user_super_admin(request: HttpRequest, user_id) -> HttpResponse:
     return render(request, "settings/user_super_admin.html", {"section": "users", "subject": user, "error": error})
 
 
+@super_admin_required
+def user_active(request: HttpRequest, user_id) -> HttpResponse:
+    """Deactivate (signed out everywhere, can't sign in) or reactivate a user, after a confirmation page."""
+    user = _user_or_404(request.user, user_id)
+    error = ""
+    if request.method == "POST":
+        service = account_services.user_deactivate if user.is_active else account_services.user_reactivate
+        try:
+            service(actor=request.user, user=user)
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(exc.messages if isinstance(exc, ValidationError) else [str(exc)])
+        else:
+            messages.success(request, f"{user.email} is {'active again' if user.is_active else 'deactivated'}.")
+            if user.pk == request.user.pk:
+                return redirect("login")  # their own sessions just ended
+            return redirect("settings_user_detail", user_id=user.pk)
+    return render(request, "settings/user_active.html", {"section": "users", "subject": user, "error": error})
+
+
 # Teams
 
 
@@ -580,6 +599,25 @@ def team_detail(request: HttpRequest, team_id) -> HttpResponse:
         request,
         "settings/team_detail.html",
         {"section": "teams", "team": team, "members": team.members.order_by("email"), "form": form},
+    )
+
+
+@super_admin_required
+def team_delete(request: HttpRequest, team_id) -> HttpResponse:
+    """Delete a team after a confirmation page: its grants go with it, its records stay without a team."""
+    team = _team_or_404(request.user, team_id)
+    if request.method == "POST":
+        try:
+            account_services.team_delete(actor=request.user, team=team)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(exc.messages if isinstance(exc, ValidationError) else [str(exc)]))
+            return redirect("settings_team_detail", team_id=team.pk)
+        messages.success(request, f"Deleted the team {team.name}.")
+        return redirect("settings_teams")
+    return render(
+        request,
+        "settings/team_delete.html",
+        {"section": "teams", "team": team, "members": team.members.count(), "records": team.records.count()},
     )
 
 

@@ -46,8 +46,13 @@ def _load_grants(actor, grants_version: int) -> Grants:
     direct = UserObjectPermission.objects.filter(
         user=actor, content_type=content_type, permission__codename__in=CODENAMES
     ).values_list("object_pk", "permission__codename")
+    # Only groups that are teams of the actor's own tenant: a group left behind, made by hand or by
+    # another app, or another tenant's team, grants nothing (and "who can see this" lists only teams).
     through_teams = GroupObjectPermission.objects.filter(
-        group__user=actor, content_type=content_type, permission__codename__in=CODENAMES
+        group__user=actor,
+        group__team__tenant_id=actor.tenant_id,
+        content_type=content_type,
+        permission__codename__in=CODENAMES,
     ).values_list("object_pk", "permission__codename", "group__team__name")
     view, edit, via_team = set(), set(), {}
     for object_pk, codename, *team in [*direct, *through_teams]:

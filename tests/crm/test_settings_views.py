@@ -73,12 +73,12 @@ def _settings_urls(member, team, definition) -> list[str]:
 
 
 @pytest.mark.parametrize("_case", ["member", "operator"])
-def test_everyone_but_super_admins_gets_404_for_the_whole_area(client, member_a, operator, sales, salary, _case):
+def test_everyone_but_super_admins_is_refused_the_whole_area(client, member_a, operator, sales, salary, _case):
     client.force_login({"member": member_a, "operator": operator}[_case])
 
     for url in _settings_urls(member_a, sales, salary):
-        assert client.get(url).status_code == 404, url
-        assert client.post(url, {"name": "x"}).status_code == 404, url
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"name": "x"}).status_code == 403, url
     assert not Team.objects.filter(name="x").exists()
 
 
