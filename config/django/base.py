@@ -86,8 +86,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while seed_demo writes; a busy timeout instead of "database is locked".
+    # IMMEDIATE: a transaction takes the write lock when it begins, waiting up to the timeout for it.
+    # A deferred one (SQLite's default) that read first and then writes, as every audited page does,
+    # cannot wait: SQLite fails its upgrade to a writer at once with SQLITE_BUSY, whatever the timeout.
+    # https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
