@@ -1,4 +1,4 @@
-"""Request hygiene for every page: no control characters in."""
+"""Request and response hygiene for every page: no control characters in, no caching of tenant data out."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template import loader
+from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger(__name__)
 
@@ -55,5 +56,25 @@ class ControlCharacterMiddleware:
             # Never the value (it may be a password or a sensitive value), nor the field name.
             logger.warning("Refused a request with a control character in its %s: %s", part, request.method)
             page = loader.render_to_string("400.html", {"reason": "control_character"})
-            return HttpResponseBadRequest(page)
+            response = HttpResponseBadRequest(page)
+            add_never_cache_headers(response)  # it runs before we know who asks
+            return response
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in user.
+
+    Whatever a signed-in user is sent may hold tenant data (pages, CSV exports, JSON), and must
+    not stay in the browser's or a proxy's cache for the next person at that computer. One rule at
+    the edge instead of a decorator on each view, which a new view would forget.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
