@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp_webauthn",
     "axes",
+    "csp",
     "core",
     "accounts",
     "crm",
@@ -45,11 +46,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # outermost but one: every response gets the policy, error pages too
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.ControlCharacterMiddleware",  # before anything reads the request
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.NoStoreMiddleware",
     "accounts.middleware.TimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Before the session checks, so that their events (a time-out) carry the IP and surface too.
@@ -88,8 +92,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while seed_demo writes; a busy timeout instead of "database is locked".
+    # IMMEDIATE: a transaction takes the write lock when it begins, waiting up to the timeout for it.
+    # A deferred one (SQLite's default) that read first and then writes, as every audited page does,
+    # cannot wait: SQLite fails its upgrade to a writer at once with SQLITE_BUSY, whatever the timeout.
+    # https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -144,6 +153,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+# Off unless said: both bind every subdomain to HTTPS (preload for years, in browsers' built-in list).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -170,6 +182,7 @@ LOGGING = {
 }
 
 from config.settings.celery import *  # noqa: E402,F403
+from config.settings.csp import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
 from config.settings.sensitive import *  # noqa: E402,F403

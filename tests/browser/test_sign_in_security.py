@@ -65,4 +65,4 @@ def test_the_staff_ui_warns_a_minute_before_the_idle_timeout(page, live_server, 
 
     assert warning.is_visible()
     page.get_by_role("button", name="Stay signed in").click()
-    page.wait_for_function("document.getElementById('session-warning').hidden")
+    warning.wait_for(state="hidden")  # not wait_for_function: it evals in the page, which the CSP forbids
