@@ -283,7 +283,7 @@ def test_a_member_cannot_send_invitations_from_settings(client, member_a, tenant
 
     response = client.post(reverse("settings_user_invite", args=[pending.pk]))
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert Invitation.objects.filter(user=pending).count() == 1
 
 
