@@ -43,7 +43,7 @@ def main() -> None:
 
 def run(record_count: int, property_count: int, repeat: int) -> dict:
     _, admin = account_services.tenant_create(name="Bench", admin_email="admin@bench.test", admin_password=PASSWORD)
-    member = account_services.user_create(actor=admin, email="member@bench.test")
+    member = account_services.user_create(actor=admin, email="member@bench.test", password=PASSWORD)
     team = account_services.team_create(actor=admin, name="Clinicians")
     account_services.team_member_add(actor=admin, team=team, user=member)
     contacts = crm_selectors.object_type_get(actor=admin, name="contacts")

@@ -20,7 +20,6 @@ PROXY_SEES = "203.0.113.9"
 
 @pytest.fixture
 def behind_proxy(settings):
-    settings.AUDIT_TRUST_X_FORWARDED_FOR = True
     settings.TRUSTED_PROXY_COUNT = 1
 
 
@@ -77,7 +76,6 @@ def test_a_forged_forwarded_for_does_not_land_in_the_audit(password_only_client,
 
 def test_two_trusted_proxies_take_the_second_entry_from_the_right(password_only_client, member_a, settings):
     # given
-    settings.AUDIT_TRUST_X_FORWARDED_FOR = True
     settings.TRUSTED_PROXY_COUNT = 2
 
     # when
