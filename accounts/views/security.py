@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import health, security
-from accounts.middleware import session_limits
 from accounts.models import Tenant
 from accounts.sudo import require_sudo_mode
 
@@ -20,7 +19,7 @@ from accounts.sudo import require_sudo_mode
 @require_POST
 def keepalive(request) -> JsonResponse:
     """The "stay signed in" button: this request itself renews the session's activity."""
-    idle, _ = session_limits(request.user)
+    idle, _ = security.session_limits(request.user)
     return JsonResponse({"idle_seconds": idle})
 
 
