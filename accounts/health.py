@@ -62,7 +62,7 @@ def mfa_required_for_all(tenant: Tenant) -> Result:
         FAILING,
         "Users without sensitive grants may sign in with a password alone.",
         "Turn on 'Require MFA for all users'.",
-        "/security/settings/",
+        "/settings/security/",
     )
 
 
@@ -107,7 +107,7 @@ def inactivity_timeout(tenant: Tenant) -> Result:
         WARNING,
         f"Idle sessions last {tenant.session_idle_minutes} minutes.",
         "Set the inactivity timeout to 60 minutes or less.",
-        "/security/settings/",
+        "/settings/security/",
     )
 
 

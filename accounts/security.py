@@ -118,8 +118,10 @@ def tenant_security_update(
     session_idle_minutes: int | None = None,
     session_max_hours: int | None = None,
     sudo_minutes: int | None = None,
+    audit_retention_days: int | None = None,
 ) -> Tenant:
-    """Change the tenant's sign-in settings; every value is checked against its range first."""
+    """Change the tenant's security settings (sign-in, sessions, audit retention): the one service of the
+    one security page. Every value is checked against its range first; one save is one event."""
     if not actor.is_super_admin:
         raise PermissionDenied("Only a super admin can change security settings.")
     tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
@@ -130,6 +132,7 @@ def tenant_security_update(
             "session_idle_minutes": session_idle_minutes,
             "session_max_hours": session_max_hours,
             "sudo_minutes": sudo_minutes,
+            "audit_retention_days": audit_retention_days,
         }.items()
         if value is not None and getattr(tenant, name) != value
     }
