@@ -1,4 +1,4 @@
-from accounts.middleware import session_limits
+from accounts.security import session_limits
 
 
 def session_security(request) -> dict:

@@ -14,11 +14,14 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import checks as django_checks
 from django.utils import timezone
+from guardian.shortcuts import get_groups_with_perms
 
 from accounts.models import Tenant, User
 from accounts.security import has_mfa_device, holds_sensitive_grant
 from audit import selectors as audit_selectors
 from audit.models import AuditEvent
+from crm.models import PropertyDefinition
+from sensitive.models import TenantKeyset
 
 OK, WARNING, FAILING = "ok", "warning", "failing"
 
@@ -59,7 +62,7 @@ def mfa_required_for_all(tenant: Tenant) -> Result:
         FAILING,
         "Users without sensitive grants may sign in with a password alone.",
         "Turn on 'Require MFA for all users'.",
-        "/security/settings/",
+        "/settings/security/",
     )
 
 
@@ -104,16 +107,12 @@ def inactivity_timeout(tenant: Tenant) -> Result:
         WARNING,
         f"Idle sessions last {tenant.session_idle_minutes} minutes.",
         "Set the inactivity timeout to 60 minutes or less.",
-        "/security/settings/",
+        "/settings/security/",
     )
 
 
 @check
 def sensitive_properties_everyone_sees(tenant: Tenant) -> Result:
-    from guardian.shortcuts import get_groups_with_perms
-
-    from crm.models import PropertyDefinition
-
     everyone = set(_users(tenant).exclude(role=User.Role.SUPER_ADMIN).values_list("pk", flat=True))
     exposed = []
     for definition in PropertyDefinition.objects.filter(tenant=tenant).exclude(sensitivity="none"):
@@ -155,8 +154,6 @@ def dormant_grant_holders(tenant: Tenant) -> Result:
 
 @check
 def tenant_key_age(tenant: Tenant) -> Result:
-    from sensitive.models import TenantKeyset
-
     keyset = TenantKeyset.objects.filter(tenant=tenant).first()
     if keyset is None:
         return Result("Encryption key age", FAILING, "This tenant has no encryption keys.", "Recreate the tenant.")

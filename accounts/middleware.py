@@ -18,7 +18,6 @@ from audit.models import AuditEvent
 
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
-DEFAULT_IDLE_MINUTES, DEFAULT_MAX_HOURS = 30, 12
 # Reachable while the second factor is still owed.
 MFA_EXEMPT = (
     "/accounts/login/",
@@ -31,14 +30,6 @@ MFA_EXEMPT = (
     "/webauthn/jsi18n/",
 )
 EXEMPT_WHILE_ENROLLING = ("/accounts/confirm/",)
-
-
-def session_limits(user) -> tuple[int, int]:
-    """(idle seconds, maximum age seconds) for this user's sessions."""
-    tenant = user.tenant if user.tenant_id else None
-    idle = tenant.session_idle_minutes if tenant else DEFAULT_IDLE_MINUTES
-    max_hours = tenant.session_max_hours if tenant else DEFAULT_MAX_HOURS
-    return idle * 60, max_hours * 3600
 
 
 class SessionSecurityMiddleware:
@@ -62,7 +53,7 @@ class SessionSecurityMiddleware:
     def _session_end(self, request):
         now = security.now().timestamp()
         session = request.session
-        idle, max_age = session_limits(request.user)
+        idle, max_age = security.session_limits(request.user)
         signed_in = session.setdefault(SIGNED_IN_AT, now)
         last_seen = session.get(LAST_SEEN_AT, now)
         reason = None

@@ -14,6 +14,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from accounts.models import Tenant, User
 from audit import services as audit_services
 from audit.models import AuditEvent
+from crm.models import PropertyDefinition
 
 MFA_NEEDED_FOR_SENSITIVE = (
     "Sensitive data needs every user of the organisation to sign in with a second factor. Turn on "
@@ -21,9 +22,20 @@ MFA_NEEDED_FOR_SENSITIVE = (
 )
 
 
+DEFAULT_IDLE_MINUTES, DEFAULT_MAX_HOURS = 30, 12  # users without a tenant: platform operators
+
+
 def now():
     """The clock of session timeouts; tests move it instead of sleeping."""
     return timezone.now()
+
+
+def session_limits(user) -> tuple[int, int]:
+    """(idle seconds, maximum age seconds) for this user's sessions."""
+    tenant = user.tenant if user.tenant_id else None
+    idle = tenant.session_idle_minutes if tenant else DEFAULT_IDLE_MINUTES
+    max_hours = tenant.session_max_hours if tenant else DEFAULT_MAX_HOURS
+    return idle * 60, max_hours * 3600
 
 
 def lockout_parameters(request_or_attempt, credentials=None) -> list[str]:
@@ -63,8 +75,6 @@ def signed_in_failure_count(request, user: User) -> bool:
 
 
 def holds_sensitive_grant(user: User) -> bool:
-    from crm.models import PropertyDefinition
-
     content_type = ContentType.objects.get_for_model(PropertyDefinition)
     codenames = ["view_sensitive", "edit_sensitive"]
     return (
@@ -108,8 +118,10 @@ def tenant_security_update(
     session_idle_minutes: int | None = None,
     session_max_hours: int | None = None,
     sudo_minutes: int | None = None,
+    audit_retention_days: int | None = None,
 ) -> Tenant:
-    """Change the tenant's sign-in settings; every value is checked against its range first."""
+    """Change the tenant's security settings (sign-in, sessions, audit retention): the one service of the
+    one security page. Every value is checked against its range first; one save is one event."""
     if not actor.is_super_admin:
         raise PermissionDenied("Only a super admin can change security settings.")
     tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
@@ -120,12 +132,11 @@ def tenant_security_update(
             "session_idle_minutes": session_idle_minutes,
             "session_max_hours": session_max_hours,
             "sudo_minutes": sudo_minutes,
+            "audit_retention_days": audit_retention_days,
         }.items()
         if value is not None and getattr(tenant, name) != value
     }
     if changes.get("require_mfa") is False:
-        from crm.models import PropertyDefinition
-
         if PropertyDefinition.objects.filter(tenant=tenant).exclude(sensitivity="none").exists():
             raise ValidationError({"require_mfa": "MFA stays required while any property is sensitive."})
     before = {name: getattr(tenant, name) for name in changes}

@@ -312,29 +312,6 @@ def _check_team_change(actor: User, team: Team, user: User) -> None:
         raise ValidationError("The team and the user must both belong to your tenant.")
 
 
-@transaction.atomic
-def tenant_settings_update(*, actor: User, audit_retention_days: int) -> Tenant:
-    """The tenant's own settings that a super admin changes; each change is a security event."""
-    if not actor.is_super_admin:
-        raise PermissionDenied("Only a super admin can change the organisation's settings.")
-    tenant = Tenant.objects.select_for_update().get(pk=actor.tenant_id)
-    before = tenant.audit_retention_days
-    tenant.audit_retention_days = audit_retention_days
-    # Only this field: the model's validators (at least 365 days) are the rule.
-    tenant.clean_fields(exclude=[field.name for field in Tenant._meta.fields if field.name != "audit_retention_days"])
-    after = tenant.audit_retention_days
-    if after == before:
-        return tenant
-    tenant.save(update_fields=["audit_retention_days", "updated_at"])
-    audit_services.event_record(
-        kind=AuditEvent.Kind.TENANT_SETTINGS_CHANGED,
-        actor=actor,
-        # The same shape as accounts.security.tenant_security_update's events.
-        details={"before": {"audit_retention_days": before}, "after": {"audit_retention_days": after}},
-    )
-    return tenant
-
-
 def user_sessions_end(*, user: User, keep_request=None) -> None:
     """End every session of `user` (at its next request), except the one of `keep_request` if given.
 

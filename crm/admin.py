@@ -12,9 +12,9 @@ from django.utils.html import format_html
 from core.admin import TenantScopedAdmin
 from crm import selectors, services
 from crm.models import ObjectType, Pipeline, PipelineStage, PropertyDefinition, Record
+from crm.ui.settings.access import property_access_view
 from crm.validation import clean_values
 from sensitive import services as sensitive_services
-from sensitive.admin_views import property_access_view
 from sensitive.forms import PREFIX as SENSITIVE_PREFIX
 from sensitive.forms import SensitiveFieldsMixin, sensitive_field_declarations
 from sensitive.keys import MasterKeyUnavailable, TenantKeysDestroyed

@@ -19,7 +19,6 @@ import tink
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import security
-from accounts.middleware import session_limits
 from core.exceptions import ApplicationError
 from crm.models import PropertyDefinition
 from sensitive import keys
@@ -82,7 +81,7 @@ def filter_token_read(*, actor, definition: PropertyDefinition, token: str, sess
             f"The filter on {definition.label} was made in another session, by another user, or is damaged: "
             "set it again with the Filters form."
         ) from None
-    _, max_age = session_limits(actor)
+    _, max_age = security.session_limits(actor)
     if not -CLOCK_SKEW <= security.now().timestamp() - issued <= max_age:
         raise expired
     return value

@@ -1,11 +1,27 @@
+"""The tenant's security settings: one page (/settings/security/; /security/settings/ leads to it), one service."""
+
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from accounts import security
+from audit.models import AuditEvent
 from crm import services
 from sensitive import services as sensitive_services
 from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
+
+
+def _security_form(tenant, **typed) -> dict:
+    """The one security form as the page fills it in, with `typed` over it."""
+    data = {
+        "session_idle_minutes": tenant.session_idle_minutes,
+        "session_max_hours": tenant.session_max_hours,
+        "sudo_minutes": tenant.sudo_minutes,
+        "audit_retention_days": tenant.audit_retention_days,
+    }
+    if tenant.require_mfa:
+        data["require_mfa"] = "on"
+    return {**data, **typed}
 
 
 @pytest.mark.parametrize(
@@ -14,9 +30,9 @@ from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  #
 )
 def test_settings_out_of_range_are_refused_with_a_message(client, tenant_a_admin, field, value):
     client.force_login(tenant_a_admin)
-    data = {"require_mfa": "on", "session_idle_minutes": 30, "session_max_hours": 12, "sudo_minutes": 15, field: value}
+    data = _security_form(tenant_a_admin.tenant, require_mfa="on", **{field: value})
 
-    response = client.post(reverse("security_settings"), data)
+    response = client.post(reverse("settings_security"), data)
 
     assert response.status_code == 200 and "Ensure this value is" in response.content.decode()
     tenant_a_admin.tenant.refresh_from_db()
@@ -25,9 +41,9 @@ def test_settings_out_of_range_are_refused_with_a_message(client, tenant_a_admin
 
 def test_a_super_admin_changes_the_timeout(client, tenant_a_admin):
     client.force_login(tenant_a_admin)
-    data = {"require_mfa": "on", "session_idle_minutes": 45, "session_max_hours": 8, "sudo_minutes": 5}
+    data = _security_form(tenant_a_admin.tenant, require_mfa="on", session_idle_minutes=45, session_max_hours=8)
 
-    assert client.post(reverse("security_settings"), data).status_code == 302
+    assert client.post(reverse("settings_security"), data).status_code == 302
 
     tenant_a_admin.tenant.refresh_from_db()
     assert (tenant_a_admin.tenant.session_idle_minutes, tenant_a_admin.tenant.session_max_hours) == (45, 8)
@@ -37,7 +53,93 @@ def test_members_cannot_open_security_pages(client, member_a):
     client.force_login(member_a)
 
     assert client.get(reverse("security_settings")).status_code == 403
+    assert client.get(reverse("settings_security")).status_code == 403
     assert client.get(reverse("security_health")).status_code == 403
+
+
+@pytest.mark.parametrize("address", ["settings_security", "security_settings"])
+def test_both_security_addresses_lead_to_one_form_with_every_setting(client, tenant_a_admin, address):
+    # given
+    client.force_login(tenant_a_admin)
+
+    # when
+    response = client.get(reverse(address), follow=True)
+
+    # then
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == reverse("settings_security")
+    every = ["require_mfa", "session_idle_minutes", "session_max_hours", "sudo_minutes", "audit_retention_days"]
+    assert list(response.context["form"].fields) == every
+    page = response.content.decode()
+    assert all(f'name="{name}"' in page for name in every)
+
+
+@pytest.mark.parametrize("address", ["settings_security", "security_settings"])
+def test_a_save_from_either_security_address_writes_one_event(client, tenant_a_admin, address):
+    # given
+    client.force_login(tenant_a_admin)
+    tenant = tenant_a_admin.tenant
+    data = _security_form(tenant, session_idle_minutes=20, audit_retention_days=400)
+
+    # when
+    response = client.post(reverse(address), data, follow=True)
+
+    # then
+    assert response.status_code == 200 and "Saved the security settings." in response.content.decode()
+    tenant.refresh_from_db()
+    assert (tenant.session_idle_minutes, tenant.audit_retention_days) == (20, 400)
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.TENANT_SETTINGS_CHANGED)
+    assert event.details == {
+        "before": {"session_idle_minutes": 30, "audit_retention_days": 2557},
+        "after": {"session_idle_minutes": 20, "audit_retention_days": 400},
+    }
+
+
+def test_turning_mfa_off_while_a_property_is_sensitive_is_an_error_on_the_page(client, tenant_a_admin, salary):
+    # given
+    client.force_login(tenant_a_admin)
+    data = _security_form(tenant_a_admin.tenant)
+    data.pop("require_mfa")
+
+    # when
+    response = client.post(reverse("settings_security"), data)
+
+    # then
+    assert response.status_code == 200 and "MFA stays required" in response.content.decode()
+    tenant_a_admin.tenant.refresh_from_db()
+    assert tenant_a_admin.tenant.require_mfa
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.TENANT_SETTINGS_CHANGED).exists()
+
+
+def test_retention_is_changed_and_audited(client, tenant_a_admin, tenant_a):
+    client.force_login(tenant_a_admin)
+
+    response = client.post(reverse("settings_security"), _security_form(tenant_a, audit_retention_days="400"))
+
+    assert response.status_code == 302
+    tenant_a.refresh_from_db()
+    assert tenant_a.audit_retention_days == 400
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.TENANT_SETTINGS_CHANGED)
+    assert event.details == {"before": {"audit_retention_days": 2557}, "after": {"audit_retention_days": 400}}
+
+
+@pytest.mark.parametrize(("_case", "value", "message"), [("too_short", "30", "365"), ("not_a_number", "a year", "")])
+def test_a_bad_retention_is_an_error_next_to_the_field(client, tenant_a_admin, tenant_a, _case, value, message):
+    client.force_login(tenant_a_admin)
+
+    response = client.post(reverse("settings_security"), _security_form(tenant_a, audit_retention_days=value))
+
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["audit_retention_days"])
+    assert message in errors and errors
+    assert f'value="{value}"' in response.content.decode()
+    tenant_a.refresh_from_db()
+    assert tenant_a.audit_retention_days == 2557
+
+
+def test_only_super_admins_change_tenant_settings(member_a, tenant_a):
+    with pytest.raises(PermissionDenied):
+        security.tenant_security_update(actor=member_a, audit_retention_days=400)
 
 
 def test_the_first_sensitive_property_needs_mfa_for_everyone(tenant_a_admin, contacts_a):

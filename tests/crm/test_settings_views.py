@@ -582,33 +582,3 @@ def test_a_super_admin_creates_a_custom_object_type(admin_client, tenant_a_admin
         reverse("settings_object_types"), {"name": "Bad name", "label_singular": "X", "label_plural": "Xs"}
     )
     assert _errors(bad)["name"] and 'value="Bad name"' in _page(bad)
-
-
-# Security
-
-
-def test_retention_is_changed_and_audited(admin_client, tenant_a):
-    response = admin_client.post(reverse("settings_security"), {"audit_retention_days": "400"})
-
-    assert response.status_code == 302
-    tenant_a.refresh_from_db()
-    assert tenant_a.audit_retention_days == 400
-    event = AuditEvent.objects.get(kind=AuditEvent.Kind.TENANT_SETTINGS_CHANGED)
-    assert event.details == {"before": {"audit_retention_days": 2557}, "after": {"audit_retention_days": 400}}
-
-
-@pytest.mark.parametrize(("_case", "value", "message"), [("too_short", "30", "365"), ("not_a_number", "a year", "")])
-def test_a_bad_retention_is_an_error_next_to_the_field(admin_client, tenant_a, _case, value, message):
-    response = admin_client.post(reverse("settings_security"), {"audit_retention_days": value})
-
-    assert response.status_code == 200
-    errors = " ".join(_errors(response, "retention_form")["audit_retention_days"])
-    assert message in errors and errors
-    assert f'value="{value}"' in _page(response)
-    tenant_a.refresh_from_db()
-    assert tenant_a.audit_retention_days == 2557
-
-
-def test_only_super_admins_change_tenant_settings(member_a, tenant_a):
-    with pytest.raises(PermissionDenied):
-        account_services.tenant_settings_update(actor=member_a, audit_retention_days=400)

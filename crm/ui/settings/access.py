@@ -1,31 +1,23 @@
-"""Super admin screens in the admin: who can see a sensitive property, and granting or revoking it."""
+"""Who can see a sensitive property, and granting or revoking it: the settings area's screen and the admin's.
+
+Both post the same form and go through sensitive.grants; only the page around it differs.
+"""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 
 from accounts.models import Team, User
 from accounts.sudo import require_sudo_mode
+from accounts.views.settings.base import super_admin_required
 from crm.models import PropertyDefinition
+from crm.ui.settings.forms import GrantForm
+from crm.ui.settings.properties import property_or_404
 from sensitive import grants
-
-
-class GrantForm(forms.Form):
-    grantee = forms.ChoiceField(label="User or team")
-    level = forms.ChoiceField(choices=[("view", "View"), ("edit", "View and edit")])
-
-    def __init__(self, *args, actor: User, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        teams = [(f"team:{t.pk}", f"Team: {t.name}") for t in Team.objects.for_tenant(actor.tenant_id)]
-        users = [
-            (f"user:{u.pk}", f"User: {u.get_full_name()} <{u.email}>")
-            for u in User.objects.filter(tenant_id=actor.tenant_id, is_active=True).exclude(role="super_admin")
-        ]
-        self.fields["grantee"].choices = [("", "—"), *teams, *users]
 
 
 def grantee_from(value: str, actor: User) -> User | Team:
@@ -70,8 +62,35 @@ def grant_post_handle(request, definition: PropertyDefinition) -> tuple[GrantFor
     return form, "", ""
 
 
+@super_admin_required
+def property_access(request: HttpRequest, type_name: str, name: str) -> HttpResponse:
+    """The settings area's screen (the staff UI's twin of the admin screen below)."""
+    actor = request.user
+    definition = property_or_404(actor, type_name, name)
+    form, done, revoke_error = grant_post_handle(request, definition)
+    form.fields["level"].label = "Access"
+    if done:
+        messages.success(request, done)
+        return redirect(request.path)
+    sensitive = definition.is_sensitive
+    return render(
+        request,
+        "settings/property_access.html",
+        {
+            "section": "properties",
+            "object_type": definition.object_type,
+            "definition": definition,
+            "lines": grants.property_access_list(actor=actor, definition=definition) if sensitive else [],
+            "grants": grants.property_grant_list(actor=actor, definition=definition) if sensitive else [],
+            "form": form,
+            "revoke_error": revoke_error,
+        },
+    )
+
+
 @require_sudo_mode(only_post=True)
 def property_access_view(request, definition_id, *, admin_site):
+    """The admin's screen, wrapped by crm.admin's PropertyDefinitionAdmin (admin_site.admin_view)."""
     actor = request.user
     definition = PropertyDefinition.objects.filter(pk=definition_id, tenant_id=actor.tenant_id).first()
     if definition is None:
