@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import health, security
-from accounts.views.settings.base import super_admin_required
+from accounts.decorators import super_admin_required
 
 
 @login_required

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.views.settings.base import add_errors
 from accounts.views.settings.forms import RecordScopesForm
+from core.forms import add_errors
 from crm import selectors, services
 
 

@@ -11,9 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import security as account_security
+from accounts.decorators import super_admin_required
 from accounts.models import Tenant
-from accounts.views.settings.base import add_errors, super_admin_required
 from accounts.views.settings.forms import SecuritySettingsForm
+from core.forms import add_errors
 
 
 @super_admin_required

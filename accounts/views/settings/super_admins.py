@@ -8,8 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts import services as account_services
+from accounts.decorators import super_admin_required
 from accounts.models import User
-from accounts.views.settings.base import error_text, super_admin_required, user_or_404
+from accounts.views.settings.base import user_or_404
+from core.forms import error_text
 
 
 @super_admin_required

@@ -9,9 +9,11 @@ from django.shortcuts import redirect, render
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from accounts.decorators import super_admin_required
 from accounts.models import Team, User
-from accounts.views.settings.base import add_errors, error_text, super_admin_required, user_or_404, uuid_or_404
+from accounts.views.settings.base import user_or_404, uuid_or_404
 from accounts.views.settings.forms import TeamForm, TeamMemberForm
+from core.forms import add_errors, error_text
 
 
 def team_or_404(actor: User, team_id) -> Team:

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST
 from accounts import invitations
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.views.settings.base import add_errors, error_text, super_admin_required, user_or_404
+from accounts.decorators import super_admin_required
+from accounts.views.settings.base import user_or_404
 from accounts.views.settings.forms import UserCreateForm
 from accounts.views.settings.record_scopes import record_scopes_form_handle
+from core.forms import add_errors, error_text
 from sensitive import grants
 
 

@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 
+from accounts.decorators import super_admin_required
 from accounts.models import Team, User
 from accounts.sudo import require_sudo_mode
-from accounts.views.settings.base import super_admin_required
 from crm.models import PropertyDefinition
 from crm.ui.settings.forms import GrantForm
 from crm.ui.settings.properties import property_or_404

@@ -8,7 +8,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.views.settings.base import add_errors, super_admin_required
+from accounts.decorators import super_admin_required
+from core.forms import add_errors
 from crm import selectors, services
 from crm.ui.settings.forms import ObjectTypeForm
 

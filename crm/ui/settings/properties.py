@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.decorators import super_admin_required
 from accounts.models import User
-from accounts.views.settings.base import add_errors, super_admin_required
+from core.forms import add_errors
 from crm import schema, selectors, services
 from crm.models import ObjectType, PropertyDefinition
 from crm.ui.settings.forms import PropertyCreateForm, PropertyEditForm

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.views.settings.base import add_errors, super_admin_required
+from accounts.decorators import super_admin_required
+from core.forms import add_errors
 from crm import selectors
 from crm.models import PropertyDefinition
 from crm.ui.settings.forms import SensitivityChoiceForm, SensitivityConfirmForm
