@@ -15,7 +15,6 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from crm import services as crm_services
 from sensitive import selectors as sensitive_selectors
-from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
 
 Kind = AuditEvent.Kind
 LIST = reverse("audit_event_list")
@@ -28,9 +27,9 @@ def bob(member_a, contacts_a):
 
 
 @pytest.fixture
-def history(tenant_a_admin, ada, bob):
-    """Ada's values are revealed by the admin; Bob's salary is read by the admin; Bob was created by Max."""
-    sensitive_selectors.value_reveal(actor=tenant_a_admin, record=ada, name="diagnosis")
+def history(tenant_a_admin, rosalind, bob):
+    """Rosalind's values are revealed by the admin; Bob's salary is read by the admin; Bob was created by Max."""
+    sensitive_selectors.value_reveal(actor=tenant_a_admin, record=rosalind, name="diagnosis")
     sensitive_selectors.values_read(actor=tenant_a_admin, records=[bob], names=["annual_salary"])
 
 
@@ -75,12 +74,12 @@ def test_it_filters_by_actor(client, tenant_a_admin, member_a, history):
     assert [event.kind for event in events] == [Kind.RECORD_CREATED]
 
 
-def test_it_filters_by_record(client, tenant_a_admin, ada, bob, history):
+def test_it_filters_by_record(client, tenant_a_admin, rosalind, bob, history):
     client.force_login(tenant_a_admin)
 
-    events = _rows(client.get(LIST, {"record": str(ada.pk)}))
+    events = _rows(client.get(LIST, {"record": str(rosalind.pk)}))
 
-    assert events and all(str(ada.pk) in event.record_ids for event in events)
+    assert events and all(str(rosalind.pk) in event.record_ids for event in events)
     assert Kind.SENSITIVE_REVEAL in {event.kind for event in events}
     assert not any(str(bob.pk) in event.record_ids for event in events)
 
@@ -169,18 +168,18 @@ def test_bad_filters_are_form_errors_that_keep_what_was_typed(
     assert _rows(response) == []
 
 
-def test_another_tenants_record_id_is_no_such_record(client, tenant_a_admin, tenant_b_user, ada):
+def test_another_tenants_record_id_is_no_such_record(client, tenant_a_admin, tenant_b_user, rosalind):
     client.force_login(tenant_b_user)
 
-    response = client.get(LIST, {"record": str(ada.pk)})
+    response = client.get(LIST, {"record": str(rosalind.pk)})
 
     assert response.status_code == 200
     assert "No such record." in response.content.decode()
 
 
-def test_a_deleted_record_keeps_its_access_log(client, tenant_a_admin, ada, history):
-    record_id = ada.pk
-    crm_services.record_delete(actor=tenant_a_admin, record=ada)
+def test_a_deleted_record_keeps_its_access_log(client, tenant_a_admin, rosalind, history):
+    record_id = rosalind.pk
+    crm_services.record_delete(actor=tenant_a_admin, record=rosalind)
     client.force_login(tenant_a_admin)
 
     events = _rows(client.get(LIST, {"record": str(record_id)}))
@@ -241,10 +240,10 @@ def test_pages_of_fifty_go_back_and_forth(client, tenant_a_admin):
     assert client.get(LIST, {"before": "nope"}).status_code == 404
 
 
-def test_the_export_streams_the_filtered_rows_and_is_itself_audited(client, tenant_a_admin, ada, history):
+def test_the_export_streams_the_filtered_rows_and_is_itself_audited(client, tenant_a_admin, rosalind, history):
     client.force_login(tenant_a_admin)
 
-    response, rows = _export(client, {"record": str(ada.pk), "kind": [Kind.SENSITIVE_REVEAL]})
+    response, rows = _export(client, {"record": str(rosalind.pk), "kind": [Kind.SENSITIVE_REVEAL]})
 
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == f'attachment; filename="audit-events-{timezone.now():%Y%m%d}.csv"'
@@ -252,7 +251,7 @@ def test_the_export_streams_the_filtered_rows_and_is_itself_audited(client, tena
     assert [(row[2], row[4], row[9]) for row in rows[1:]] == [("ada@acme.test", Kind.SENSITIVE_REVEAL, "diagnosis")]
     exported = AuditEvent.objects.filter(kind=Kind.AUDIT_EXPORTED).get()
     assert exported.actor == tenant_a_admin and exported.tenant_id == tenant_a_admin.tenant_id
-    assert exported.details == {"filters": {"record": str(ada.pk), "kinds": [Kind.SENSITIVE_REVEAL]}}
+    assert exported.details == {"filters": {"record": str(rosalind.pk), "kinds": [Kind.SENSITIVE_REVEAL]}}
 
 
 def test_the_export_holds_no_sensitive_value(client, tenant_a_admin, history):
@@ -287,14 +286,14 @@ def test_formula_looking_cells_are_escaped(client, tenant_a_admin):
     assert (sneaky_row[2], sneaky_row[6], sneaky_row[7]) == ("'-2+3@acme.test", "'+1", '\'=HYPERLINK("http://x")')
 
 
-def test_the_record_page_links_super_admins_to_its_access_log(client, tenant_a_admin, member_a, ada):
-    url = reverse("record_detail", args=["contacts", ada.pk])
+def test_the_record_page_links_super_admins_to_its_access_log(client, tenant_a_admin, member_a, rosalind):
+    url = reverse("record_detail", args=["contacts", rosalind.pk])
     client.force_login(tenant_a_admin)
     admin_page = client.get(url).content.decode()
     client.force_login(member_a)
     member_page = client.get(url).content.decode()
 
-    assert f'{LIST}?record={ada.pk}"' in admin_page and "Who accessed this record" in admin_page
-    assert f"{LIST}?record={ada.pk}&amp;property=contacts.diagnosis" in admin_page
+    assert f'{LIST}?record={rosalind.pk}"' in admin_page and "Who accessed this record" in admin_page
+    assert f"{LIST}?record={rosalind.pk}&amp;property=contacts.diagnosis" in admin_page
     assert "Audit log" in admin_page
     assert "Who accessed this record" not in member_page and "Audit log" not in member_page
