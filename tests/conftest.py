@@ -27,8 +27,12 @@ its module under a name of its own.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -85,6 +89,28 @@ def admin_client(client, tenant_a_admin) -> VerifiedClient:
 def password_only_client() -> Client:
     """A client whose force_login is the password step alone."""
     return Client()
+
+
+@pytest.fixture
+def signed_in(password_only_client, member_a) -> Client:
+    """Max after the password step only."""
+    password_only_client.post(reverse("login"), {"username": "max@acme.test", "password": PASSWORD})
+    return password_only_client
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The clock of session security; `clock.advance(minutes=...)` is time travel."""
+
+    class Clock:
+        current = timezone.now()
+
+        def advance(self, **delta):
+            self.current += dt.timedelta(**delta)
+
+    fake = Clock()
+    monkeypatch.setattr(security, "now", lambda: fake.current)
+    return fake
 
 
 @pytest.fixture
