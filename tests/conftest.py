@@ -18,7 +18,7 @@ Shared data of tenant A (made by Ada through the services; see tests/factories.p
     sales                     team "Sales": Max, no grants.
     gov_id                    "gov_id" ("Government id"), highly sensitive text.
     alan                      contact Alan Turing: plain values only.
-    grace                     contact Grace: gov_id 078-05-1120.
+    grace                     contact Grace Hopper: gov_id 078-05-1120.
     rosalind                  contact Rosalind: salary 91250, diagnosis asthma.
 
 A user who is genuinely different for one test (a special record scope, a time zone) stays local to
@@ -229,7 +229,7 @@ def alan(tenant_a_admin, contacts_a) -> Record:
 
 @pytest.fixture
 def grace(tenant_a_admin, contacts_a, gov_id) -> Record:
-    return make_record(tenant_a_admin, contacts_a, firstname="Grace", gov_id="078-05-1120")
+    return make_record(tenant_a_admin, contacts_a, firstname="Grace", lastname="Hopper", gov_id="078-05-1120")
 
 
 @pytest.fixture

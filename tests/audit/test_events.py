@@ -8,18 +8,20 @@ from audit.context import acting_as
 from audit.models import AuditEvent
 from crm import services
 from sensitive import selectors
+from tests.factories import make_record
 
 
-def test_a_change_in_the_admin_is_logged_with_actor_ip_and_surface(client, tenant_a_admin, grace):
+def test_a_change_in_the_admin_is_logged_with_actor_ip_and_surface(client, tenant_a_admin, contacts_a, gov_id):
+    record = make_record(tenant_a_admin, contacts_a, firstname="Grace", gov_id="078-05-1120")
     client.force_login(tenant_a_admin)
 
     client.post(
-        reverse("admin:crm_record_change", args=[grace.pk]),
+        reverse("admin:crm_record_change", args=[record.pk]),
         {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Augusta"}'},
         REMOTE_ADDR="203.0.113.7",
     )
 
-    entry = LogEntry.objects.filter(object_pk=str(grace.pk)).latest("timestamp")
+    entry = LogEntry.objects.filter(object_pk=str(record.pk)).latest("timestamp")
     assert entry.actor == tenant_a_admin and entry.remote_addr == "203.0.113.7"
     assert entry.additional_data == {"surface": "admin"}
     event = AuditEvent.objects.filter(kind=AuditEvent.Kind.RECORD_UPDATED).latest("id")
