@@ -10,6 +10,9 @@ Tenant B, "Globex":
 No tenant:
     operator             Ops, ops@platform.test: platform operator.
 
+Clients: `client` (force_login is the full sign-in with MFA), `password_only_client`, `admin_client`
+(Ada, signed in), `signed_in` (Max after the password step only); `clock` moves session time.
+
 Shared data of tenant A (made by Ada through the services; see tests/factories.py for more):
     contacts_a, companies_a   the standard object types (contacts_b: Globex's contacts).
     salary                    "annual_salary", sensitive number, searchable.
