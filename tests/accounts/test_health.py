@@ -13,7 +13,6 @@ from accounts.models import User
 from sensitive import grants
 from sensitive.models import TenantKeyset
 from tests.conftest import totp_device
-from tests.sensitive.conftest import _fresh_key_cache, salary  # noqa: F401
 
 
 def _state(tenant, check) -> str:

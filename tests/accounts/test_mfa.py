@@ -12,13 +12,6 @@ from audit.models import AuditEvent
 from tests.conftest import PASSWORD, totp_code, totp_device
 
 
-@pytest.fixture
-def signed_in(password_only_client, member_a):
-    """Max after the password step only."""
-    password_only_client.post(reverse("login"), {"username": "max@acme.test", "password": PASSWORD})
-    return password_only_client
-
-
 def _enrol(client):
     page = client.get(reverse("mfa_enrol")).content.decode()
     device = TOTPDevice.objects.get(confirmed=False)

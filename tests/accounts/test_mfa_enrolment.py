@@ -6,35 +6,14 @@ import datetime as dt
 import re
 from base64 import b32encode
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import mfa, security
+from accounts import mfa
 from accounts.models import BackupCode
 from accounts.sudo import CONFIRMED_AT
 from tests.conftest import PASSWORD, VerifiedClient, totp_code, totp_device
-
-
-@pytest.fixture
-def signed_in(password_only_client, member_a):
-    """Max after the password step only."""
-    password_only_client.post(reverse("login"), {"username": "max@acme.test", "password": PASSWORD})
-    return password_only_client
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        current = timezone.now()
-
-        def advance(self, **delta):
-            self.current += dt.timedelta(**delta)
-
-    fake = Clock()
-    monkeypatch.setattr(security, "now", lambda: fake.current)
-    return fake
 
 
 def _secret(device: TOTPDevice) -> str:

@@ -8,7 +8,6 @@ from accounts import security
 from audit.models import AuditEvent
 from crm import services
 from sensitive import services as sensitive_services
-from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
 
 
 def _security_form(tenant, **typed) -> dict:
@@ -175,14 +174,14 @@ def test_without_tenant_wide_mfa_a_grant_holder_still_needs_it(tenant_a_admin, m
     assert security.mfa_required(member_a)
 
 
-def test_a_reveal_asks_for_confirmation_when_the_last_one_is_old(client, tenant_a_admin, ada):
+def test_a_reveal_asks_for_confirmation_when_the_last_one_is_old(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
     session = client.session
     session["confirmed_at"] = 0
     session.save()
-    page = reverse("record_detail", args=["contacts", ada.pk])
+    page = reverse("record_detail", args=["contacts", rosalind.pk])
 
-    response = client.post(reverse("record_reveal", args=["contacts", ada.pk, "diagnosis"]), HTTP_REFERER=page)
+    response = client.post(reverse("record_reveal", args=["contacts", rosalind.pk, "diagnosis"]), HTTP_REFERER=page)
 
     assert response["Location"].startswith(reverse("sudo_confirm"))
     wrong = client.post(reverse("sudo_confirm"), {"password": "wrong", "next": page})
@@ -191,5 +190,5 @@ def test_a_reveal_asks_for_confirmation_when_the_last_one_is_old(client, tenant_
         client.post(reverse("sudo_confirm"), {"password": "correct-horse-battery-staple", "next": page})["Location"]
         == page
     )
-    revealed = client.post(reverse("record_reveal", args=["contacts", ada.pk, "diagnosis"]))
+    revealed = client.post(reverse("record_reveal", args=["contacts", rosalind.pk, "diagnosis"]))
     assert "Asthma" in revealed.content.decode()

@@ -1,28 +1,9 @@
 """Inactivity timeout and session lifetime, by moving the clock rather than sleeping."""
 
-import datetime as dt
-
-import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts import security
 from audit.models import AuditEvent
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The clock of session security; `clock.advance(minutes=...)` is time travel."""
-
-    class Clock:
-        current = timezone.now()
-
-        def advance(self, **delta):
-            self.current += dt.timedelta(**delta)
-
-    fake = Clock()
-    monkeypatch.setattr(security, "now", lambda: fake.current)
-    return fake
 
 
 def test_an_idle_session_is_signed_out_on_its_next_request(client, member_a, clock):

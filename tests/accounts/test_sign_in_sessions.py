@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import PASSWORD, totp_code, totp_device
-
-
-@pytest.fixture
-def signed_in(password_only_client, member_a):
-    """Max after the password step only."""
-    password_only_client.post(reverse("login"), {"username": "max@acme.test", "password": PASSWORD})
-    return password_only_client
 
 
 def _session_cookie(client) -> str:

@@ -9,8 +9,6 @@ from accounts import services
 from accounts.models import Team
 from accounts.sudo import CONFIRMED_AT
 from audit.models import AuditEvent
-from crm import services as crm_services
-from sensitive import grants
 from sensitive.grants import grants_changed
 
 
@@ -50,52 +48,32 @@ def test_a_member_cannot_add_users(member_a):
 # Deleting a team
 
 
-@pytest.fixture
-def passport(tenant_a_admin, contacts_a):
-    return crm_services.property_definition_create(
-        actor=tenant_a_admin, object_type=contacts_a, name="passport", label="Passport", sensitivity="sensitive"
-    )
-
-
-@pytest.fixture
-def ada(tenant_a_admin, contacts_a, passport):
-    return crm_services.record_create(
-        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada", "passport": "X1234567"}
-    )
-
-
-@pytest.fixture
-def sales(tenant_a_admin, member_a, passport):
-    team = services.team_create(actor=tenant_a_admin, name="Sales")
-    services.team_member_add(actor=tenant_a_admin, team=team, user=member_a)
-    grants.property_grant(actor=tenant_a_admin, definition=passport, grantee=team, level="view")
-    return team
-
-
 def _record_page(client, record) -> str:
     return client.get(reverse("record_detail", args=["contacts", record.pk])).content.decode()
 
 
-def test_a_former_member_no_longer_reads_a_value_once_the_team_is_deleted(client, tenant_a_admin, member_a, sales, ada):
-    # given: the member reads the value through the team
-    client.force_login(member_a)
-    assert "X1234567" in _record_page(client, ada)
+def test_a_former_member_no_longer_reads_a_value_once_the_team_is_deleted(
+    client, tenant_a_admin, member_team_grant, clinicians, rosalind
+):
+    # given: Tim reads the value through the team
+    client.force_login(member_team_grant)
+    assert "91250" in _record_page(client, rosalind)
 
     # when
-    services.team_delete(actor=tenant_a_admin, team=sales)
+    services.team_delete(actor=tenant_a_admin, team=clinicians)
 
     # then
-    assert "X1234567" not in _record_page(client, ada)
-    assert not Group.objects.filter(pk=sales.group_id).exists()
+    assert "91250" not in _record_page(client, rosalind)
+    assert not Group.objects.filter(pk=clinicians.group_id).exists()
     assert not GroupObjectPermission.objects.exists()
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.TEAM_DELETED)
-    assert event.actor == tenant_a_admin and event.details["team"] == "Sales"
+    assert event.actor == tenant_a_admin and event.details["team"] == "Clinicians"
 
 
-def test_a_team_is_deleted_from_the_settings_ui(client, tenant_a_admin, member_a, sales, ada):
+def test_a_team_is_deleted_from_the_settings_ui(client, tenant_a_admin, clinicians, rosalind):
     client.force_login(tenant_a_admin)
 
-    response = client.post(reverse("settings_team_delete", args=[sales.pk]))
+    response = client.post(reverse("settings_team_delete", args=[clinicians.pk]))
 
     assert response.status_code == 302
     assert not Team.objects.exists() and not GroupObjectPermission.objects.exists()
@@ -146,7 +124,7 @@ def test_another_tenants_admin_cannot_delete_a_team(tenant_b_user, sales):
 
 @pytest.mark.parametrize("_case", ["plain_group", "other_tenants_team"])
 def test_a_group_that_is_not_a_team_of_ones_tenant_grants_nothing(
-    client, tenant_a_admin, tenant_b_user, member_a, passport, ada, _case
+    client, tenant_a_admin, tenant_b_user, member_a, salary, rosalind, _case
 ):
     # given: the member is in a group that holds a grant but is not one of their tenant's teams
     if _case == "plain_group":
@@ -154,15 +132,15 @@ def test_a_group_that_is_not_a_team_of_ones_tenant_grants_nothing(
     else:
         group = services.team_create(actor=tenant_b_user, name="Spies").group
     member_a.groups.add(group)
-    assign_perm("crm.view_sensitive", group, passport)
+    assign_perm("crm.view_sensitive", group, salary)
     grants_changed(tenant_id=tenant_a_admin.tenant_id)
     client.force_login(member_a)
 
     # when
-    page = _record_page(client, ada)
+    page = _record_page(client, rosalind)
 
     # then
-    assert "X1234567" not in page
+    assert "91250" not in page
 
 
 # The admin's team form

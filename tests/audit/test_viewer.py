@@ -15,7 +15,6 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from crm import services as crm_services
 from sensitive import selectors as sensitive_selectors
-from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
 
 Kind = AuditEvent.Kind
 LIST = reverse("audit_event_list")
@@ -28,9 +27,9 @@ def bob(member_a, contacts_a):
 
 
 @pytest.fixture
-def history(tenant_a_admin, ada, bob):
-    """Ada's values are revealed by the admin; Bob's salary is read by the admin; Bob was created by Max."""
-    sensitive_selectors.value_reveal(actor=tenant_a_admin, record=ada, name="diagnosis")
+def access_history(tenant_a_admin, rosalind, bob):
+    """Rosalind's values are revealed by the admin; Bob's salary is read by the admin; Bob was created by Max."""
+    sensitive_selectors.value_reveal(actor=tenant_a_admin, record=rosalind, name="diagnosis")
     sensitive_selectors.values_read(actor=tenant_a_admin, records=[bob], names=["annual_salary"])
 
 
@@ -46,7 +45,7 @@ def _export(client, params=None) -> tuple:
     return response, rows
 
 
-def test_the_viewer_lists_a_reveal(client, tenant_a_admin, history):
+def test_the_viewer_lists_a_reveal(client, tenant_a_admin, access_history):
     client.force_login(tenant_a_admin)
 
     response = client.get(LIST)
@@ -59,7 +58,7 @@ def test_the_viewer_lists_a_reveal(client, tenant_a_admin, history):
     assert "asthma" not in page and "91250" not in page
 
 
-def test_events_come_newest_first(client, tenant_a_admin, history):
+def test_events_come_newest_first(client, tenant_a_admin, access_history):
     client.force_login(tenant_a_admin)
 
     events = _rows(client.get(LIST))
@@ -67,7 +66,7 @@ def test_events_come_newest_first(client, tenant_a_admin, history):
     assert [(e.created_at, e.pk) for e in events] == sorted(((e.created_at, e.pk) for e in events), reverse=True)
 
 
-def test_it_filters_by_actor(client, tenant_a_admin, member_a, history):
+def test_it_filters_by_actor(client, tenant_a_admin, member_a, access_history):
     client.force_login(tenant_a_admin)
 
     events = _rows(client.get(LIST, {"actor": member_a.pk}))
@@ -75,17 +74,17 @@ def test_it_filters_by_actor(client, tenant_a_admin, member_a, history):
     assert [event.kind for event in events] == [Kind.RECORD_CREATED]
 
 
-def test_it_filters_by_record(client, tenant_a_admin, ada, bob, history):
+def test_it_filters_by_record(client, tenant_a_admin, rosalind, bob, access_history):
     client.force_login(tenant_a_admin)
 
-    events = _rows(client.get(LIST, {"record": str(ada.pk)}))
+    events = _rows(client.get(LIST, {"record": str(rosalind.pk)}))
 
-    assert events and all(str(ada.pk) in event.record_ids for event in events)
+    assert events and all(str(rosalind.pk) in event.record_ids for event in events)
     assert Kind.SENSITIVE_REVEAL in {event.kind for event in events}
     assert not any(str(bob.pk) in event.record_ids for event in events)
 
 
-def test_it_filters_by_property(client, tenant_a_admin, history):
+def test_it_filters_by_property(client, tenant_a_admin, access_history):
     client.force_login(tenant_a_admin)
 
     events = _rows(client.get(LIST, {"property": "contacts.annual_salary", "kind": [Kind.SENSITIVE_READ]}))
@@ -93,7 +92,7 @@ def test_it_filters_by_property(client, tenant_a_admin, history):
     assert len(events) == 1 and events[0].property_names == ["annual_salary"]
 
 
-def test_a_property_filter_tells_object_types_apart(client, tenant_a_admin, companies_a, history):
+def test_a_property_filter_tells_object_types_apart(client, tenant_a_admin, companies_a, access_history):
     # Companies get an "annual_salary" of their own: reading it is not reading the contacts' one.
     crm_services.property_definition_create(
         actor=tenant_a_admin, object_type=companies_a, name="annual_salary", label="Payroll", sensitivity="sensitive"
@@ -112,12 +111,12 @@ def test_a_property_filter_tells_object_types_apart(client, tenant_a_admin, comp
     assert "Companies · Payroll" in client.get(LIST).content.decode()
 
 
-def test_a_property_filter_matches_whole_names(tenant_a_admin, history):
+def test_a_property_filter_matches_whole_names(tenant_a_admin, access_history):
     # "salary" is part of "annual_salary" but names no property the events mention.
     assert not selectors.event_list(actor=tenant_a_admin, property_key="contacts.salary").exists()
 
 
-def test_it_filters_by_several_kinds(client, tenant_a_admin, history):
+def test_it_filters_by_several_kinds(client, tenant_a_admin, access_history):
     client.force_login(tenant_a_admin)
 
     events = _rows(client.get(LIST, {"kind": [Kind.SENSITIVE_REVEAL, Kind.SENSITIVE_READ]}))
@@ -156,7 +155,7 @@ def test_it_filters_by_a_time_range_of_whole_days(client, tenant_a_admin, monkey
     ],
 )
 def test_bad_filters_are_form_errors_that_keep_what_was_typed(
-    client, tenant_a_admin, history, _case, params, message, kept
+    client, tenant_a_admin, access_history, _case, params, message, kept
 ):
     client.force_login(tenant_a_admin)
 
@@ -169,18 +168,18 @@ def test_bad_filters_are_form_errors_that_keep_what_was_typed(
     assert _rows(response) == []
 
 
-def test_another_tenants_record_id_is_no_such_record(client, tenant_a_admin, tenant_b_user, ada):
+def test_another_tenants_record_id_is_no_such_record(client, tenant_a_admin, tenant_b_user, rosalind):
     client.force_login(tenant_b_user)
 
-    response = client.get(LIST, {"record": str(ada.pk)})
+    response = client.get(LIST, {"record": str(rosalind.pk)})
 
     assert response.status_code == 200
     assert "No such record." in response.content.decode()
 
 
-def test_a_deleted_record_keeps_its_access_log(client, tenant_a_admin, ada, history):
-    record_id = ada.pk
-    crm_services.record_delete(actor=tenant_a_admin, record=ada)
+def test_a_deleted_record_keeps_its_access_log(client, tenant_a_admin, rosalind, access_history):
+    record_id = rosalind.pk
+    crm_services.record_delete(actor=tenant_a_admin, record=rosalind)
     client.force_login(tenant_a_admin)
 
     events = _rows(client.get(LIST, {"record": str(record_id)}))
@@ -207,7 +206,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-def test_another_tenants_super_admin_sees_none_of_its_events(client, tenant_a_admin, tenant_b_user, history):
+def test_another_tenants_super_admin_sees_none_of_its_events(client, tenant_a_admin, tenant_b_user, access_history):
     a_event = AuditEvent.objects.filter(tenant=tenant_a_admin.tenant).first()
     client.force_login(tenant_b_user)
 
@@ -241,10 +240,10 @@ def test_pages_of_fifty_go_back_and_forth(client, tenant_a_admin):
     assert client.get(LIST, {"before": "nope"}).status_code == 404
 
 
-def test_the_export_streams_the_filtered_rows_and_is_itself_audited(client, tenant_a_admin, ada, history):
+def test_the_export_streams_the_filtered_rows_and_is_itself_audited(client, tenant_a_admin, rosalind, access_history):
     client.force_login(tenant_a_admin)
 
-    response, rows = _export(client, {"record": str(ada.pk), "kind": [Kind.SENSITIVE_REVEAL]})
+    response, rows = _export(client, {"record": str(rosalind.pk), "kind": [Kind.SENSITIVE_REVEAL]})
 
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == f'attachment; filename="audit-events-{timezone.now():%Y%m%d}.csv"'
@@ -252,10 +251,10 @@ def test_the_export_streams_the_filtered_rows_and_is_itself_audited(client, tena
     assert [(row[2], row[4], row[9]) for row in rows[1:]] == [("ada@acme.test", Kind.SENSITIVE_REVEAL, "diagnosis")]
     exported = AuditEvent.objects.filter(kind=Kind.AUDIT_EXPORTED).get()
     assert exported.actor == tenant_a_admin and exported.tenant_id == tenant_a_admin.tenant_id
-    assert exported.details == {"filters": {"record": str(ada.pk), "kinds": [Kind.SENSITIVE_REVEAL]}}
+    assert exported.details == {"filters": {"record": str(rosalind.pk), "kinds": [Kind.SENSITIVE_REVEAL]}}
 
 
-def test_the_export_holds_no_sensitive_value(client, tenant_a_admin, history):
+def test_the_export_holds_no_sensitive_value(client, tenant_a_admin, access_history):
     client.force_login(tenant_a_admin)
 
     _, rows = _export(client)
@@ -287,14 +286,14 @@ def test_formula_looking_cells_are_escaped(client, tenant_a_admin):
     assert (sneaky_row[2], sneaky_row[6], sneaky_row[7]) == ("'-2+3@acme.test", "'+1", '\'=HYPERLINK("http://x")')
 
 
-def test_the_record_page_links_super_admins_to_its_access_log(client, tenant_a_admin, member_a, ada):
-    url = reverse("record_detail", args=["contacts", ada.pk])
+def test_the_record_page_links_super_admins_to_its_access_log(client, tenant_a_admin, member_a, rosalind):
+    url = reverse("record_detail", args=["contacts", rosalind.pk])
     client.force_login(tenant_a_admin)
     admin_page = client.get(url).content.decode()
     client.force_login(member_a)
     member_page = client.get(url).content.decode()
 
-    assert f'{LIST}?record={ada.pk}"' in admin_page and "Who accessed this record" in admin_page
-    assert f"{LIST}?record={ada.pk}&amp;property=contacts.diagnosis" in admin_page
+    assert f'{LIST}?record={rosalind.pk}"' in admin_page and "Who accessed this record" in admin_page
+    assert f"{LIST}?record={rosalind.pk}&amp;property=contacts.diagnosis" in admin_page
     assert "Audit log" in admin_page
     assert "Who accessed this record" not in member_page and "Audit log" not in member_page

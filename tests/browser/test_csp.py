@@ -3,8 +3,6 @@ ours (nor the Django admin) breaks the policy while its own scripts keep working
 
 import pytest
 
-from accounts import services as account_services
-from crm import selectors, services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,19 +18,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def grace():
-    _, admin = account_services.tenant_create(name="Acme", admin_email="ada@acme.test", admin_password=PASSWORD)
-    account_services.user_create(actor=admin, email="max@acme.test", password=PASSWORD)
-    contacts = selectors.object_type_get(actor=admin, name="contacts")
-    services.property_definition_create(
-        actor=admin, object_type=contacts, name="gov_id", label="Government id", sensitivity="highly_sensitive"
-    )
-    return services.record_create(
-        actor=admin, object_type=contacts, values={"firstname": "Grace", "lastname": "Hopper", "gov_id": "078-05-1120"}
-    )
-
-
-@pytest.fixture
 def problems(page):
     """CSP violations and script errors on every page the test visits, as (kind, text)."""
     seen: list[tuple[str, str]] = []
@@ -42,7 +27,7 @@ def problems(page):
     return seen
 
 
-def test_injected_inline_code_does_not_run(page, live_server, sign_in, grace, problems):
+def test_injected_inline_code_does_not_run(page, live_server, sign_in, grace, member_a, problems):
     # given a signed-in page
     sign_in("ada@acme.test", PASSWORD)
 
@@ -66,7 +51,9 @@ def test_injected_inline_code_does_not_run(page, live_server, sign_in, grace, pr
     assert "script-src" in directives and "style-src" in directives
 
 
-def test_the_staff_pages_keep_to_the_policy_and_their_scripts_work(page, live_server, sign_in, grace, problems):
+def test_the_staff_pages_keep_to_the_policy_and_their_scripts_work(
+    page, live_server, sign_in, grace, member_a, problems
+):
     url = live_server.url
     page.clock.install()
     sign_in("ada@acme.test", PASSWORD)  # the sign-in and second-factor pages, with the passkey script

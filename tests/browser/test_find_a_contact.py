@@ -1,17 +1,17 @@
 import pytest
 
 from accounts import services as account_services
-from crm import selectors, services
+from crm import services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_member_signs_in_finds_a_contact_and_opens_it(page, live_server, sign_in):
+def test_a_member_signs_in_finds_a_contact_and_opens_it(
+    page, live_server, sign_in, tenant_a_admin, contacts_a, companies_a
+):
     # given
-    _, admin = account_services.tenant_create(name="Acme", admin_email="ada@acme.test", admin_password=PASSWORD)
-    contacts = selectors.object_type_get(actor=admin, name="contacts")
-    companies = selectors.object_type_get(actor=admin, name="companies")
+    admin, contacts, companies = tenant_a_admin, contacts_a, companies_a
     grace = services.record_create(
         actor=admin, object_type=contacts, values={"firstname": "Grace", "lastname": "Hopper", "email": "g@navy.test"}
     )

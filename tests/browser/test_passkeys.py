@@ -2,7 +2,6 @@
 
 import pytest
 
-from accounts import services as account_services
 from audit.models import AuditEvent
 from tests.conftest import PASSWORD
 
@@ -24,9 +23,10 @@ def authenticator(page):
     return cdp
 
 
-def test_a_user_adds_a_passkey_and_signs_in_with_it(page, live_server, sign_in, authenticator, settings):
+def test_a_user_adds_a_passkey_and_signs_in_with_it(
+    page, live_server, sign_in, authenticator, settings, tenant_a_admin
+):
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
-    account_services.tenant_create(name="Acme", admin_email="ada@acme.test", admin_password=PASSWORD)
     sign_in("ada@acme.test", PASSWORD)
 
     page.goto(f"{live_server.url}/accounts/mfa/")
@@ -53,14 +53,15 @@ def _session_cookie(page) -> str:
     return next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "sessionid")
 
 
-def test_adding_a_passkey_after_a_while_asks_to_confirm_first(page, live_server, sign_in, authenticator, settings):
+def test_adding_a_passkey_after_a_while_asks_to_confirm_first(
+    page, live_server, sign_in, authenticator, settings, tenant_a_admin
+):
     from django.contrib.sessions.backends.db import SessionStore
 
     from accounts.sudo import CONFIRMED_AT
 
     # given: signed in, and the last confirmation is long ago
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
-    account_services.tenant_create(name="Acme", admin_email="ada@acme.test", admin_password=PASSWORD)
     sign_in("ada@acme.test", PASSWORD)
     session = SessionStore(session_key=_session_cookie(page))
     session[CONFIRMED_AT] = 0
@@ -81,10 +82,11 @@ def test_adding_a_passkey_after_a_while_asks_to_confirm_first(page, live_server,
     assert {"device": "passkey"} in kinds
 
 
-def test_signing_in_with_a_passkey_gives_a_new_session_key(page, live_server, sign_in, authenticator, settings):
+def test_signing_in_with_a_passkey_gives_a_new_session_key(
+    page, live_server, sign_in, authenticator, settings, tenant_a_admin
+):
     # given: Ada has a passkey, and has passed the password step
     settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
-    account_services.tenant_create(name="Acme", admin_email="ada@acme.test", admin_password=PASSWORD)
     sign_in("ada@acme.test", PASSWORD)
     page.goto(f"{live_server.url}/accounts/mfa/")
     page.get_by_role("button", name="Add a passkey").click()

@@ -1,6 +1,5 @@
 import pytest
 
-from accounts import services as account_services
 from crm import selectors, services
 from crm.models import PropertyDefinition
 from sensitive import grants
@@ -13,19 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = {"wide": 1280, "narrow": 390}
 
 
-@pytest.fixture
-def acme():
-    _, admin = account_services.tenant_create(name="Acme", admin_email="ada@acme.test", admin_password=PASSWORD)
-    admin.first_name, admin.last_name = "Ada", "Admin"
-    admin.save()
-    max_ = account_services.user_create(
-        actor=admin, email="max@acme.test", password=PASSWORD, first_name="Max", last_name="Member"
-    )
-    sales = account_services.team_create(actor=admin, name="Sales")
-    account_services.team_member_add(actor=admin, team=sales, user=max_)
-    return admin
-
-
 def _screenshots(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     for label, width in WIDTHS.items():
@@ -34,7 +20,9 @@ def _screenshots(page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
-def test_a_super_admin_creates_a_sensitive_property_and_grants_a_team(page, live_server, sign_in, acme):
+def test_a_super_admin_creates_a_sensitive_property_and_grants_a_team(
+    page, live_server, sign_in, tenant_a_admin, sales
+):
     # given
     sign_in("ada@acme.test", PASSWORD)
     page.get_by_role("link", name="Settings").click()
@@ -59,8 +47,10 @@ def test_a_super_admin_creates_a_sensitive_property_and_grants_a_team(page, live
     assert page.get_by_role("row", name="Blood type").is_visible()
     _screenshots(page, "properties")
 
-    contacts = selectors.object_type_get(actor=acme, name="contacts")
-    services.record_create(actor=acme, object_type=contacts, values={"firstname": "Grace", "blood_type": "ab"})
+    contacts = selectors.object_type_get(actor=tenant_a_admin, name="contacts")
+    services.record_create(
+        actor=tenant_a_admin, object_type=contacts, values={"firstname": "Grace", "blood_type": "ab"}
+    )
 
     # when: it is made sensitive, through the confirmation
     page.get_by_role("link", name="Sensitivity of Blood type").click()
@@ -92,7 +82,7 @@ def test_a_super_admin_creates_a_sensitive_property_and_grants_a_team(page, live
     who = page.locator("#who-can-see")
     assert who.get_by_role("row", name="Max Member").get_by_text("team Sales").is_visible()
     assert page.get_by_role("button", name="Revoke team Sales").is_visible()
-    lines = grants.property_access_list(actor=acme, definition=blood_type)
+    lines = grants.property_access_list(actor=tenant_a_admin, definition=blood_type)
     assert {(line.user.email, line.level, line.through) for line in lines} == {
         ("ada@acme.test", "edit", "super admin"),
         ("max@acme.test", "view", "team Sales"),

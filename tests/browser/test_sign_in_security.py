@@ -1,7 +1,6 @@
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services as account_services
 from accounts.totp import code
 from audit.models import AuditEvent
 from tests.conftest import PASSWORD, totp_code
@@ -9,14 +8,7 @@ from tests.conftest import PASSWORD, totp_code
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def acme():
-    _, admin = account_services.tenant_create(name="Acme", admin_email="ada@acme.test", admin_password=PASSWORD)
-    account_services.user_create(actor=admin, email="max@acme.test", password=PASSWORD, first_name="Max")
-    return admin
-
-
-def test_a_new_user_enrols_an_authenticator_then_signs_in_with_it(page, live_server, acme):
+def test_a_new_user_enrols_an_authenticator_then_signs_in_with_it(page, live_server, tenant_a_admin, member_a):
     # first sign-in: password, then enrolment with the key shown on the page
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("max@acme.test")
@@ -53,7 +45,7 @@ def test_a_new_user_enrols_an_authenticator_then_signs_in_with_it(page, live_ser
     assert {AuditEvent.Kind.MFA_ENROLLED, AuditEvent.Kind.MFA_FAILED, AuditEvent.Kind.MFA_VERIFIED} <= kinds
 
 
-def test_the_staff_ui_warns_a_minute_before_the_idle_timeout(page, live_server, sign_in, acme):
+def test_the_staff_ui_warns_a_minute_before_the_idle_timeout(page, live_server, sign_in, tenant_a_admin, member_a):
     page.clock.install()
     sign_in("ada@acme.test", PASSWORD)
     warning = page.get_by_role("alertdialog")

@@ -17,12 +17,6 @@ SECRET = "078-05-1120"  # stands in for a value that must not be echoed back
 
 
 @pytest.fixture
-def admin_client(client, tenant_a_admin):
-    client.force_login(tenant_a_admin)
-    return client
-
-
-@pytest.fixture
 def operator_client(client, operator):
     client.force_login(operator)
     return client

@@ -7,23 +7,8 @@ from django.test import Client
 
 from accounts import security
 from accounts.sudo import CONFIRMED_AT
-from crm import services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def grace(tenant_a_admin, contacts_a):
-    services.property_definition_create(
-        actor=tenant_a_admin,
-        object_type=contacts_a,
-        name="gov_id",
-        label="Government id",
-        sensitivity="highly_sensitive",
-    )
-    return services.record_create(
-        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace", "gov_id": "078-05-1120"}
-    )
 
 
 SIGNED_IN_PAGES = [

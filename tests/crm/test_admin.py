@@ -7,27 +7,20 @@ from audit.models import AuditEvent
 from crm import services
 from crm.models import Pipeline, PropertyDefinition, Record
 from tests.admin_forms import admin_form_data
+from tests.factories import make_property, make_record
 
 
 @pytest.fixture
-def ada(tenant_a_admin, contacts_a):
-    return services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
+def eve(tenant_b_user, contacts_b):
+    return make_record(tenant_b_user, contacts_b, firstname="Eve")
 
 
-@pytest.fixture
-def eve(tenant_b_user):
-    from crm import selectors
-
-    contacts_b = selectors.object_type_get(actor=tenant_b_user, name="contacts")
-    return services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"firstname": "Eve"})
-
-
-def test_a_super_admin_sees_only_their_tenants_records(client, tenant_a_admin, ada, eve):
+def test_a_super_admin_sees_only_their_tenants_records(client, tenant_a_admin, alan, eve):
     client.force_login(tenant_a_admin)
 
     page = client.get(reverse("admin:crm_record_changelist")).content.decode()
 
-    assert "Ada" in page and "Eve" not in page
+    assert "Alan" in page and "Eve" not in page
     assert client.get(reverse("admin:crm_record_change", args=[eve.pk])).status_code in (302, 404)
 
 
@@ -39,42 +32,42 @@ def test_a_member_cannot_use_the_admin(client, member_a):
     assert response.status_code == 403
 
 
-def test_a_platform_operator_sees_tenants_and_cannot_edit_records(client, operator, ada):
+def test_a_platform_operator_sees_tenants_and_cannot_edit_records(client, operator, alan):
     client.force_login(operator)
 
     assert "Acme" in client.get(reverse("admin:accounts_tenant_changelist")).content.decode()
-    response = client.post(reverse("admin:crm_record_change", args=[ada.pk]), {"properties": '{"firstname": "Op"}'})
+    response = client.post(reverse("admin:crm_record_change", args=[alan.pk]), {"properties": '{"firstname": "Op"}'})
     assert response.status_code == 403
-    ada.refresh_from_db()
-    assert ada.properties["firstname"] == "Ada"
+    alan.refresh_from_db()
+    assert alan.properties["firstname"] == "Alan"
 
 
-def test_a_bad_value_in_the_admin_is_a_form_error(client, tenant_a_admin, ada, contacts_a):
+def test_a_bad_value_in_the_admin_is_a_form_error(client, tenant_a_admin, alan, contacts_a):
     client.force_login(tenant_a_admin)
 
     response = client.post(
-        reverse("admin:crm_record_change", args=[ada.pk]),
-        {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Ada", "lifecyclestage": "vip"}'},
+        reverse("admin:crm_record_change", args=[alan.pk]),
+        {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Alan", "lifecyclestage": "vip"}'},
     )
 
     assert response.status_code == 200
     assert "Lifecycle stage (lifecyclestage): must be one of the options" in response.content.decode()
-    ada.refresh_from_db()
-    assert "lifecyclestage" not in ada.properties
+    alan.refresh_from_db()
+    assert "lifecyclestage" not in alan.properties
 
 
-def test_a_super_admin_edits_a_record_through_the_services(client, tenant_a_admin, ada):
+def test_a_super_admin_edits_a_record_through_the_services(client, tenant_a_admin, alan):
     client.force_login(tenant_a_admin)
 
     response = client.post(
-        reverse("admin:crm_record_change", args=[ada.pk]),
+        reverse("admin:crm_record_change", args=[alan.pk]),
         {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Augusta", "lifecyclestage": "Customer"}'},
     )
 
     assert response.status_code == 302
-    ada.refresh_from_db()
-    assert ada.properties == {"firstname": "Augusta", "lifecyclestage": "customer"}
-    assert ada.display_name == "Augusta"
+    alan.refresh_from_db()
+    assert alan.properties == {"firstname": "Augusta", "lifecyclestage": "customer"}
+    assert alan.display_name == "Augusta"
 
 
 def test_an_operator_creates_a_tenant_in_the_admin(client, operator):
@@ -97,9 +90,7 @@ def test_an_operator_creates_a_tenant_in_the_admin(client, operator):
 
 @pytest.fixture
 def passport(tenant_a_admin, contacts_a):
-    return services.property_definition_create(
-        actor=tenant_a_admin, object_type=contacts_a, name="passport", label="Passport", sensitivity="sensitive"
-    )
+    return make_property(tenant_a_admin, contacts_a, "passport", sensitivity="sensitive")
 
 
 def _change(client, obj, **changes):
@@ -218,13 +209,13 @@ def test_the_data_model_is_not_deleted_from_the_admin(client, tenant_a_admin, pa
     assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
-def test_delete_selected_records_go_through_the_service(client, tenant_a_admin, ada, contacts_a):
+def test_delete_selected_records_go_through_the_service(client, tenant_a_admin, alan, contacts_a):
     other = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
     client.force_login(tenant_a_admin)
 
     response = client.post(
         reverse("admin:crm_record_changelist"),
-        {"action": "delete_selected", "_selected_action": [ada.pk, other.pk], "post": "yes"},
+        {"action": "delete_selected", "_selected_action": [alan.pk, other.pk], "post": "yes"},
     )
 
     assert response.status_code == 302

@@ -21,10 +21,9 @@ from accounts.sudo import CONFIRMED_AT
 from audit.models import AuditEvent
 from crm import selectors, services, views
 from crm.models import Record
-from sensitive import grants
 from sensitive import selectors as sensitive_selectors
 from tests.conftest import PASSWORD, VerifiedClient
-from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
+from tests.factories import grant, make_record
 
 INDEX = reverse("record_index", args=["contacts"])
 
@@ -56,12 +55,6 @@ def people(tenant_a_admin, contacts_a):
     return records
 
 
-@pytest.fixture
-def salary_viewer(tenant_a_admin, member_a, salary):
-    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=member_a, level="view")
-    return member_a
-
-
 # --- columns ---------------------------------------------------------------------------------
 
 
@@ -84,7 +77,7 @@ def test_it_shows_the_first_five_properties_by_position(client, tenant_a_admin, 
     assert "Lead" in page  # option labels, not values
 
 
-def test_it_shows_the_chosen_columns_and_remembers_them(client, tenant_a_admin, people, ada):
+def test_it_shows_the_chosen_columns_and_remembers_them(client, tenant_a_admin, people, rosalind):
     client.force_login(tenant_a_admin)
 
     chosen = client.get(INDEX, {"columns": "annual_salary,email"}).content.decode()
@@ -118,7 +111,7 @@ def test_unknown_columns_are_left_out_with_a_notice(client, tenant_a_admin, peop
     assert "Phone number" in page  # the default columns
 
 
-def test_sensitive_columns_show_a_lock_and_their_level(client, tenant_a_admin, ada):
+def test_sensitive_columns_show_a_lock_and_their_level(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
     page = client.get(INDEX, {"columns": "firstname,annual_salary,diagnosis"}).content.decode()
@@ -130,7 +123,7 @@ def test_sensitive_columns_show_a_lock_and_their_level(client, tenant_a_admin, a
     assert "sort=p.annual_salary" not in page and "sort=p.diagnosis" not in page
 
 
-def test_a_super_admin_sees_values_and_masks(client, tenant_a_admin, ada):
+def test_a_super_admin_sees_values_and_masks(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
     page = table(client.get(INDEX, {"columns": "annual_salary,diagnosis"}))
@@ -140,7 +133,7 @@ def test_a_super_admin_sees_values_and_masks(client, tenant_a_admin, ada):
     assert "asthma" not in page.lower()
 
 
-def test_a_member_without_grants_sees_restricted_cells(client, member_a, ada):
+def test_a_member_without_grants_sees_restricted_cells(client, member_a, rosalind):
     client.force_login(member_a)
 
     page = client.get(INDEX, {"columns": "annual_salary,diagnosis"}).content.decode()
@@ -149,8 +142,8 @@ def test_a_member_without_grants_sees_restricted_cells(client, member_a, ada):
     assert "91250" not in page and "asthma" not in page.lower()
 
 
-def test_a_member_with_a_view_grant_sees_that_value_only(client, salary_viewer, ada):
-    client.force_login(salary_viewer)
+def test_a_member_with_a_view_grant_sees_that_value_only(client, member_direct_grant, rosalind):
+    client.force_login(member_direct_grant)
 
     page = client.get(INDEX, {"columns": "annual_salary,diagnosis"}).content.decode()
 
@@ -158,7 +151,7 @@ def test_a_member_with_a_view_grant_sees_that_value_only(client, salary_viewer, 
     assert page.count('<span class="restricted"') == 1
 
 
-def test_sensitive_values_are_read_once_per_page(client, tenant_a_admin, contacts_a, ada, monkeypatch):
+def test_sensitive_values_are_read_once_per_page(client, tenant_a_admin, contacts_a, rosalind, monkeypatch):
     for first in ("Bo", "Cy", "Di"):
         services.record_create(
             actor=tenant_a_admin, object_type=contacts_a, values={"firstname": first, "annual_salary": 1}
@@ -338,7 +331,7 @@ def encoded(*parts) -> str:
         ("nul_in_text", "contacts", "name", encoded("name", "a\x00b", str(uuid.uuid4()))),
         ("huge_number", "deals", "p.amount", ""),
         ("naive_date", "contacts", "-created", encoded("created", "2026-01-01T00:00:00", str(uuid.uuid4()))),
-        ("bad_id", "contacts", "name", encoded("name", "Ada", "not-a-uuid")),
+        ("bad_id", "contacts", "name", encoded("name", "Rosalind", "not-a-uuid")),
         ("number_as_text", "deals", "p.amount", encoded("p.amount", "12", str(uuid.uuid4()))),
     ],
 )
@@ -450,25 +443,25 @@ def test_a_bad_filter_value_is_shown_on_its_field_and_left_out(client, tenant_a_
     assert len(names_in(response)) == 5
 
 
-def test_a_super_admin_filters_on_a_sensitive_property(client, tenant_a_admin, contacts_a, ada):
+def test_a_super_admin_filters_on_a_sensitive_property(client, tenant_a_admin, contacts_a, rosalind):
     services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo", "annual_salary": 1})
     client.force_login(tenant_a_admin)
 
     response = client.post(INDEX, {"f.annual_salary": "91,250"}, follow=True)
 
-    assert names_in(response) == ["Ada"]
+    assert names_in(response) == ["Rosalind"]
     assert 'name="f.annual_salary"' in response.content.decode()
 
 
-def test_a_member_with_a_view_grant_may_filter_on_it(client, salary_viewer, ada):
-    client.force_login(salary_viewer)
+def test_a_member_with_a_view_grant_may_filter_on_it(client, member_direct_grant, rosalind):
+    client.force_login(member_direct_grant)
 
     response = client.get(INDEX, {"f.annual_salary": "91250"})
 
-    assert names_in(response) == ["Ada"]
+    assert names_in(response) == ["Rosalind"]
 
 
-def test_a_member_without_a_grant_gets_a_message_not_a_500(client, member_a, contacts_a, ada, tenant_a_admin):
+def test_a_member_without_a_grant_gets_a_message_not_a_500(client, member_a, contacts_a, rosalind, tenant_a_admin):
     services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
     client.force_login(member_a)
 
@@ -478,7 +471,7 @@ def test_a_member_without_a_grant_gets_a_message_not_a_500(client, member_a, con
     page = response.content.decode()
     assert "You may not filter on Annual salary" in page and "You may not filter on Diagnosis" in page
     assert 'name="f.annual_salary"' not in page  # not offered
-    assert sorted(names_in(response)) == ["Ada", "Bo"]  # and not applied
+    assert sorted(names_in(response)) == ["Bo", "Rosalind"]  # and not applied
 
 
 def test_unsearchable_sensitive_properties_are_not_offered_as_filters(client, tenant_a_admin, contacts_a, db):
@@ -515,17 +508,17 @@ def test_the_index_links_to_a_new_record(client, member_a, people):
     assert f'href="{reverse("record_create", args=["contacts"])}">New contact</a>' in page
 
 
-def test_a_sensitive_filter_value_never_appears_in_the_address(client, tenant_a_admin, ada):
+def test_a_sensitive_filter_value_never_appears_in_the_address(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
     response = client.post(INDEX, {"f.annual_salary": "91250", "q": ""})
 
     assert response.status_code == 302
     assert "91250" not in response["Location"] and "f.annual_salary=enc2." in response["Location"]
-    assert names_in(client.get(response["Location"])) == ["Ada"]
+    assert names_in(client.get(response["Location"])) == ["Rosalind"]
 
 
-def test_a_sensitive_value_typed_into_the_address_is_left_out(client, tenant_a_admin, ada):
+def test_a_sensitive_value_typed_into_the_address_is_left_out(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
     response = client.get(INDEX, {"f.annual_salary": "91250"})
@@ -533,18 +526,10 @@ def test_a_sensitive_value_typed_into_the_address_is_left_out(client, tenant_a_a
     assert "use the Filters form for sensitive values" in response.content.decode()
 
 
-def test_a_filter_token_works_only_for_its_user(client, tenant_a_admin, member_a, ada):
-    from sensitive import grants
-
-    grants.property_grant(
-        actor=tenant_a_admin,
-        definition=ada.object_type.properties.get(name="annual_salary"),
-        grantee=member_a,
-        level="view",
-    )
+def test_a_filter_token_works_only_for_its_user(client, tenant_a_admin, member_direct_grant, rosalind):
     client.force_login(tenant_a_admin)
     location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
-    client.force_login(member_a)
+    client.force_login(member_direct_grant)
 
     assert "by another user" in client.get(location).content.decode()
 
@@ -553,13 +538,11 @@ def test_a_filter_token_works_only_for_its_user(client, tenant_a_admin, member_a
 
 
 @pytest.fixture
-def diagnosis_viewer(tenant_a_admin, member_a, diagnosis, contacts_a):
-    """A member with a view grant on the highly sensitive Diagnosis, and a second patient, Bo."""
-    grants.property_grant(actor=tenant_a_admin, definition=diagnosis, grantee=member_a, level="view")
-    services.record_create(
-        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo", "diagnosis": "diabetes"}
-    )
-    return member_a
+def diagnosis_viewer(tenant_a_admin, member_direct_grant, diagnosis, contacts_a):
+    """Dee, with a direct view grant on the highly sensitive Diagnosis too, and a second patient, Bo."""
+    grant(diagnosis, to=member_direct_grant)
+    make_record(tenant_a_admin, contacts_a, firstname="Bo", diagnosis="diabetes")
+    return member_direct_grant
 
 
 def _confirmation_goes_stale(client) -> None:
@@ -572,7 +555,7 @@ def _reveals_by(user):
     return AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_REVEAL, actor=user)
 
 
-def test_a_filter_on_a_highly_sensitive_property_asks_for_confirmation_first(client, diagnosis_viewer, ada):
+def test_a_filter_on_a_highly_sensitive_property_asks_for_confirmation_first(client, diagnosis_viewer, rosalind):
     # given
     client.force_login(diagnosis_viewer)
     _confirmation_goes_stale(client)
@@ -587,7 +570,7 @@ def test_a_filter_on_a_highly_sensitive_property_asks_for_confirmation_first(cli
     assert not _reveals_by(diagnosis_viewer).exists()
 
 
-def test_a_confirmed_filter_on_a_highly_sensitive_property_is_an_audited_reveal(client, diagnosis_viewer, ada):
+def test_a_confirmed_filter_on_a_highly_sensitive_property_is_an_audited_reveal(client, diagnosis_viewer, rosalind):
     # given
     client.force_login(diagnosis_viewer)
     _confirmation_goes_stale(client)
@@ -598,15 +581,15 @@ def test_a_confirmed_filter_on_a_highly_sensitive_property_is_an_audited_reveal(
     response = client.post(confirm, {"password": PASSWORD}, follow=True)
 
     # then
-    assert names_in(response) == ["Ada"]
+    assert names_in(response) == ["Rosalind"]
     (reveal,) = _reveals_by(diagnosis_viewer)
-    assert reveal.record_ids == [str(ada.pk)]
+    assert reveal.record_ids == [str(rosalind.pk)]
     assert reveal.property_names == ["diagnosis"]
     assert reveal.details == {"purpose": "filter"}
 
 
 def test_a_filter_on_a_highly_sensitive_property_needs_an_explicit_reveal_in_the_selector(
-    diagnosis_viewer, ada, contacts_a
+    diagnosis_viewer, rosalind, contacts_a
 ):
     # given a caller that did not ask for a reveal
     def search(**reveal):
@@ -617,10 +600,10 @@ def test_a_filter_on_a_highly_sensitive_property_needs_an_explicit_reveal_in_the
     # then
     with pytest.raises(PermissionDenied, match="Diagnosis"):
         list(search())
-    assert [record.pk for record in search(reveal=True)] == [ada.pk]
+    assert [record.pk for record in search(reveal=True)] == [rosalind.pk]
 
 
-def test_a_filter_link_from_another_session_is_refused_with_a_message(client, tenant_a_admin, ada, contacts_a):
+def test_a_filter_link_from_another_session_is_refused_with_a_message(client, tenant_a_admin, rosalind, contacts_a):
     # given a link made in one session, opened in another of the same user
     services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
     client.force_login(tenant_a_admin)
@@ -634,11 +617,11 @@ def test_a_filter_link_from_another_session_is_refused_with_a_message(client, te
     # then
     assert response.status_code == 200
     assert "was made in another session" in response.content.decode()
-    assert sorted(names_in(response)) == ["Ada", "Bo"]  # not applied
+    assert sorted(names_in(response)) == ["Bo", "Rosalind"]  # not applied
 
 
 def test_a_filter_link_past_the_session_lifetime_is_refused_with_a_message(
-    client, tenant_a_admin, ada, contacts_a, monkeypatch
+    client, tenant_a_admin, rosalind, contacts_a, monkeypatch
 ):
     # given a link older than the longest a session of this tenant lives
     services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
@@ -657,4 +640,4 @@ def test_a_filter_link_past_the_session_lifetime_is_refused_with_a_message(
     # then
     assert response.status_code == 200
     assert "The filter on Annual salary has expired" in response.content.decode()
-    assert sorted(names_in(response)) == ["Ada", "Bo"]
+    assert sorted(names_in(response)) == ["Bo", "Rosalind"]

@@ -14,7 +14,6 @@ from crm.models import PropertyDefinition, Record
 from sensitive import keys, selectors
 from sensitive import services as sensitive_services
 from tests.conftest import VerifiedClient
-from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
 
 SALARY = "4242917"
 
@@ -36,7 +35,7 @@ def _change_url(record: Record) -> str:
 
 
 def test_an_error_report_of_a_record_admin_post_holds_no_sensitive_value(
-    tenant_a_admin, ada, error_reports, monkeypatch
+    tenant_a_admin, rosalind, error_reports, monkeypatch
 ):
     # given: saving a sensitive value fails unexpectedly, deep inside the save
     def broken_write(**kwargs):
@@ -48,10 +47,10 @@ def test_an_error_report_of_a_record_admin_post_holds_no_sensitive_value(
 
     # when
     response = client.post(
-        _change_url(ada),
+        _change_url(rosalind),
         {
             "owner": tenant_a_admin.pk,
-            "properties": '{"firstname": "Ada"}',
+            "properties": '{"firstname": "Rosalind"}',
             "sensitive__annual_salary": SALARY,
             "sensitive__diagnosis": "diabetes",
         },
@@ -80,26 +79,26 @@ def test_the_exception_reporter_filter_hides_every_sensitive_field_of_a_post(rf)
     assert "sensitive__anything" in report and SALARY not in report
 
 
-def test_a_record_admin_save_after_the_keys_were_shredded_is_a_form_error(client, tenant_a_admin, ada):
+def test_a_record_admin_save_after_the_keys_were_shredded_is_a_form_error(client, tenant_a_admin, rosalind):
     # given
     call_command("shred_tenant", "Acme", "--confirm")
     client.force_login(tenant_a_admin)
 
     # when
     response = client.post(
-        _change_url(ada),
-        {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Ada L."}', "sensitive__annual_salary": "1"},
+        _change_url(rosalind),
+        {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Rosalind L."}', "sensitive__annual_salary": "1"},
     )
 
     # then: the form again, saying why; nothing saved
     assert response.status_code == 200
     assert "keys were destroyed" in response.content.decode()
-    ada.refresh_from_db()
-    assert ada.properties["firstname"] == "Ada"
+    rosalind.refresh_from_db()
+    assert rosalind.properties["firstname"] == "Rosalind"
 
 
 def test_a_record_admin_save_without_the_master_key_is_a_form_error_naming_no_key_location(
-    client, tenant_a_admin, ada, settings, tmp_path, caplog
+    client, tenant_a_admin, rosalind, settings, tmp_path, caplog
 ):
     # given
     client.force_login(tenant_a_admin)
@@ -108,29 +107,29 @@ def test_a_record_admin_save_without_the_master_key_is_a_form_error_naming_no_ke
 
     # when
     response = client.post(
-        _change_url(ada),
-        {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Ada L."}', "sensitive__annual_salary": "5"},
+        _change_url(rosalind),
+        {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Rosalind L."}', "sensitive__annual_salary": "5"},
     )
 
     # then
     page = response.content.decode()
     assert response.status_code == 200
     assert "the encryption keys are unavailable" in page and "missing-master.json" not in page
-    ada.refresh_from_db()
-    assert ada.properties["firstname"] == "Ada"
+    rosalind.refresh_from_db()
+    assert rosalind.properties["firstname"] == "Rosalind"
 
 
-def test_a_record_admin_save_that_a_service_refuses_is_a_form_error(client, tenant_a_admin, ada):
+def test_a_record_admin_save_that_a_service_refuses_is_a_form_error(client, tenant_a_admin, rosalind):
     # given: a value the form accepts but the record's rules refuse (the last name became required)
-    PropertyDefinition.objects.filter(object_type=ada.object_type, name="lastname").update(required=True)
+    PropertyDefinition.objects.filter(object_type=rosalind.object_type, name="lastname").update(required=True)
     client.force_login(tenant_a_admin)
 
     # when: the required value is removed
     response = client.post(
-        _change_url(ada), {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Ada", "lastname": ""}'}
+        _change_url(rosalind), {"owner": tenant_a_admin.pk, "properties": '{"firstname": "Rosalind", "lastname": ""}'}
     )
 
     # then
     assert response.status_code == 200
     assert "a value is required" in response.content.decode()
-    assert selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"].value == 91_250
+    assert selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]["annual_salary"].value == 91_250

@@ -15,11 +15,11 @@ from audit.models import AuditEvent
 from crm import services
 from crm.forms import CLEAR_CONFLICT, RecordForm
 from crm.models import Record
-from sensitive import grants, keys
+from sensitive import keys
 from sensitive import selectors as sensitive_selectors
 from sensitive.models import SensitiveValue
 from tests.conftest import VerifiedClient
-from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
+from tests.factories import grant
 
 NEW = reverse("record_create", args=["contacts"])
 
@@ -161,58 +161,58 @@ def test_posting_without_a_csrf_token_is_refused(tenant_a_admin):
 # --- editing ----------------------------------------------------------------------------------------
 
 
-def test_the_edit_form_shows_values_but_masks_highly_sensitive_ones(client, tenant_a_admin, ada):
+def test_the_edit_form_shows_values_but_masks_highly_sensitive_ones(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
-    page = client.get(edit_url(ada)).content.decode()
+    page = client.get(edit_url(rosalind)).content.decode()
 
-    assert 'value="Ada"' in input_tag(page, "p__firstname")
+    assert 'value="Rosalind"' in input_tag(page, "p__firstname")
     assert 'value="91250"' in input_tag(page, "sensitive__annual_salary")
     assert "leave empty to keep the current value" in field_html(page, "sensitive__diagnosis")
     assert not re.search(r'value="[^"]+" selected', field_html(page, "sensitive__diagnosis"))
-    assert f'href="{reverse("record_delete", args=["contacts", ada.pk])}"' in page
+    assert f'href="{reverse("record_delete", args=["contacts", rosalind.pk])}"' in page
 
 
-def test_saving_with_a_masked_field_left_empty_keeps_its_value(client, tenant_a_admin, ada):
+def test_saving_with_a_masked_field_left_empty_keeps_its_value(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
     writes = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_WRITE)
     writes_before = writes.count()
 
     response = client.post(
-        edit_url(ada),
+        edit_url(rosalind),
         {
             "p__firstname": "Augusta",
             "sensitive__annual_salary": "91250",
             "sensitive__diagnosis": "",
-            "owner": ada.owner_id,
+            "owner": rosalind.owner_id,
         },
     )
 
     assert response.status_code == 302
-    ada.refresh_from_db()
-    assert ada.properties["firstname"] == "Augusta"
-    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
-    assert value_of(ada, "annual_salary", tenant_a_admin) == 91250
+    rosalind.refresh_from_db()
+    assert rosalind.properties["firstname"] == "Augusta"
+    assert value_of(rosalind, "diagnosis", tenant_a_admin) == "asthma"
+    assert value_of(rosalind, "annual_salary", tenant_a_admin) == 91250
     assert writes.count() == writes_before  # unchanged sensitive values are not written again
 
 
-def test_an_edit_changes_sensitive_values_through_the_choke_point(client, tenant_a_admin, ada):
+def test_an_edit_changes_sensitive_values_through_the_choke_point(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
     client.post(
-        edit_url(ada),
+        edit_url(rosalind),
         {
-            "p__firstname": "Ada",
+            "p__firstname": "Rosalind",
             "sensitive__annual_salary": "",
             "sensitive__diagnosis": "diabetes",
-            "owner": ada.owner_id,
+            "owner": rosalind.owner_id,
         },
     )
 
-    assert value_of(ada, "annual_salary", tenant_a_admin) is None
-    assert value_of(ada, "diagnosis", tenant_a_admin) == "diabetes"
-    ada.refresh_from_db()
-    assert "annual_salary" not in ada.properties and "diagnosis" not in ada.properties
+    assert value_of(rosalind, "annual_salary", tenant_a_admin) is None
+    assert value_of(rosalind, "diagnosis", tenant_a_admin) == "diabetes"
+    rosalind.refresh_from_db()
+    assert "annual_salary" not in rosalind.properties and "diagnosis" not in rosalind.properties
 
 
 # --- clearing a value the form cannot show -------------------------------------------------------
@@ -224,10 +224,10 @@ def stored(record, name) -> bool:
     return SensitiveValue.objects.filter(record=record, property__name=name).exists()
 
 
-def test_a_masked_value_the_user_may_edit_has_a_labelled_clear_checkbox_next_to_it(client, tenant_a_admin, ada):
+def test_a_masked_value_the_user_may_edit_has_a_labelled_clear_checkbox_next_to_it(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
-    page = client.get(edit_url(ada)).content.decode()
+    page = client.get(edit_url(rosalind)).content.decode()
 
     field = field_html(page, "sensitive__diagnosis")
     checkbox = input_tag(field, CLEAR)
@@ -239,11 +239,11 @@ def test_a_masked_value_the_user_may_edit_has_a_labelled_clear_checkbox_next_to_
     assert not re.search(r'value="[^"]+" selected', field)  # the value itself stays out of the page
 
 
-def test_no_clear_checkbox_for_values_the_form_shows_or_empty_ones(client, tenant_a_admin, contacts_a, ada):
+def test_no_clear_checkbox_for_values_the_form_shows_or_empty_ones(client, tenant_a_admin, contacts_a, rosalind):
     grace = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
     client.force_login(tenant_a_admin)
 
-    shown = client.get(edit_url(ada)).content.decode()
+    shown = client.get(edit_url(rosalind)).content.decode()
     empty = client.get(edit_url(grace)).content.decode()
     new = client.get(NEW).content.decode()
 
@@ -253,53 +253,58 @@ def test_no_clear_checkbox_for_values_the_form_shows_or_empty_ones(client, tenan
     assert 'name="clear__p__' not in shown
 
 
-def test_clear_with_an_empty_input_deletes_the_masked_value(client, tenant_a_admin, ada):
+def test_clear_with_an_empty_input_deletes_the_masked_value(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
     response = client.post(
-        edit_url(ada),
+        edit_url(rosalind),
         {
-            "p__firstname": "Ada",
+            "p__firstname": "Rosalind",
             "sensitive__annual_salary": "91250",
             "sensitive__diagnosis": "",
             CLEAR: "on",
-            "owner": ada.owner_id,
+            "owner": rosalind.owner_id,
         },
     )
 
     assert response.status_code == 302
-    assert not stored(ada, "diagnosis")
-    assert value_of(ada, "diagnosis", tenant_a_admin) is None
-    assert value_of(ada, "annual_salary", tenant_a_admin) == 91250
+    assert not stored(rosalind, "diagnosis")
+    assert value_of(rosalind, "diagnosis", tenant_a_admin) is None
+    assert value_of(rosalind, "annual_salary", tenant_a_admin) == 91250
     write = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_WRITE).latest("pk")
     assert write.property_names == ["diagnosis"]
 
 
-def test_a_write_after_the_keys_were_shredded_is_a_form_error_and_saves_nothing(client, tenant_a_admin, ada):
+def test_a_write_after_the_keys_were_shredded_is_a_form_error_and_saves_nothing(client, tenant_a_admin, rosalind):
     call_command("shred_tenant", "Acme", "--confirm")
     client.force_login(tenant_a_admin)
 
     response = client.post(
-        edit_url(ada),
-        {"p__firstname": "Ada L.", "sensitive__annual_salary": "1", CLEAR: "on", "owner": ada.owner_id},
+        edit_url(rosalind),
+        {"p__firstname": "Rosalind L.", "sensitive__annual_salary": "1", CLEAR: "on", "owner": rosalind.owner_id},
     )
 
     assert response.status_code == 200
     assert "keys were destroyed" in response.content.decode()
-    ada.refresh_from_db()
-    assert ada.properties["firstname"] == "Ada"
+    rosalind.refresh_from_db()
+    assert rosalind.properties["firstname"] == "Rosalind"
 
 
 def test_a_write_without_the_master_key_is_a_form_error_that_names_no_key_location(
-    client, tenant_a_admin, ada, settings, tmp_path, caplog
+    client, tenant_a_admin, rosalind, settings, tmp_path, caplog
 ):
     settings.SENSITIVE_MASTER_KEY_URI = f"file://{tmp_path}/missing-master.json"
     keys.forget_cached_keys()
     client.force_login(tenant_a_admin)
 
     response = client.post(
-        edit_url(ada),
-        {"p__firstname": "Ada", "sensitive__annual_salary": "5", "sensitive__diagnosis": "", "owner": ada.owner_id},
+        edit_url(rosalind),
+        {
+            "p__firstname": "Rosalind",
+            "sensitive__annual_salary": "5",
+            "sensitive__diagnosis": "",
+            "owner": rosalind.owner_id,
+        },
     )
 
     page = response.content.decode()
@@ -308,33 +313,33 @@ def test_a_write_without_the_master_key_is_a_form_error_that_names_no_key_locati
     assert "missing-master.json" in caplog.text
 
 
-def test_after_shredding_a_value_can_still_be_cleared(client, tenant_a_admin, ada):
+def test_after_shredding_a_value_can_still_be_cleared(client, tenant_a_admin, rosalind):
     call_command("shred_tenant", "Acme", "--confirm")
     client.force_login(tenant_a_admin)
 
     response = client.post(
-        edit_url(ada),
-        {"p__firstname": "Ada", "sensitive__annual_salary": "", CLEAR: "on", "owner": ada.owner_id},
+        edit_url(rosalind),
+        {"p__firstname": "Rosalind", "sensitive__annual_salary": "", CLEAR: "on", "owner": rosalind.owner_id},
     )
 
     assert response.status_code == 302
-    assert not stored(ada, "diagnosis")
-    assert stored(ada, "annual_salary")  # left as it was: only what was asked is removed
+    assert not stored(rosalind, "diagnosis")
+    assert stored(rosalind, "annual_salary")  # left as it was: only what was asked is removed
 
 
-def test_clear_and_a_new_value_together_is_an_error_that_keeps_the_input(client, tenant_a_admin, ada):
+def test_clear_and_a_new_value_together_is_an_error_that_keeps_the_input(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
     writes = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_WRITE)
     writes_before = writes.count()
 
     response = client.post(
-        edit_url(ada),
+        edit_url(rosalind),
         {
             "p__firstname": "Augusta",
             "sensitive__annual_salary": "91250",
             "sensitive__diagnosis": "diabetes",
             CLEAR: "on",
-            "owner": ada.owner_id,
+            "owner": rosalind.owner_id,
         },
     )
 
@@ -344,102 +349,106 @@ def test_clear_and_a_new_value_together_is_an_error_that_keeps_the_input(client,
     assert CLEAR_CONFLICT in field and 'aria-invalid="true"' in input_tag(field, "sensitive__diagnosis")
     assert '<option value="diabetes" selected>' in field and "checked" in input_tag(field, CLEAR)
     assert "Please correct the error below" in page
-    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
-    ada.refresh_from_db()
-    assert ada.properties["firstname"] == "Ada"
+    assert value_of(rosalind, "diagnosis", tenant_a_admin) == "asthma"
+    rosalind.refresh_from_db()
+    assert rosalind.properties["firstname"] == "Rosalind"
     assert writes.count() == writes_before
 
 
-def test_clear_can_delete_an_unreadable_value(client, tenant_a_admin, ada, salary):
-    value = SensitiveValue.objects.get(record=ada, property=salary)
+def test_clear_can_delete_an_unreadable_value(client, tenant_a_admin, rosalind, salary):
+    value = SensitiveValue.objects.get(record=rosalind, property=salary)
     SensitiveValue.objects.filter(pk=value.pk).update(ciphertext=bytes(value.ciphertext)[:-1] + b"\0")
     client.force_login(tenant_a_admin)
 
-    field = field_html(client.get(edit_url(ada)).content.decode(), "sensitive__annual_salary")
+    field = field_html(client.get(edit_url(rosalind)).content.decode(), "sensitive__annual_salary")
     client.post(
-        edit_url(ada),
-        {"p__firstname": "Ada", "clear__sensitive__annual_salary": "on", "owner": ada.owner_id},
+        edit_url(rosalind),
+        {"p__firstname": "Rosalind", "clear__sensitive__annual_salary": "on", "owner": rosalind.owner_id},
     )
 
     assert 'name="clear__sensitive__annual_salary"' in field
-    assert not stored(ada, "annual_salary")
-    assert stored(ada, "diagnosis")
+    assert not stored(rosalind, "annual_salary")
+    assert stored(rosalind, "diagnosis")
 
 
-def test_clearing_a_required_value_is_refused_on_its_field(client, tenant_a_admin, ada, diagnosis):
+def test_clearing_a_required_value_is_refused_on_its_field(client, tenant_a_admin, rosalind, diagnosis):
     diagnosis.required = True
     diagnosis.save(update_fields=["required"])
     client.force_login(tenant_a_admin)
 
-    response = client.post(edit_url(ada), {"p__firstname": "Ada", CLEAR: "on", "owner": ada.owner_id})
+    response = client.post(edit_url(rosalind), {"p__firstname": "Rosalind", CLEAR: "on", "owner": rosalind.owner_id})
 
     assert response.status_code == 200
     assert "a value is required" in field_html(response.content.decode(), "sensitive__diagnosis")
-    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
+    assert value_of(rosalind, "diagnosis", tenant_a_admin) == "asthma"
 
 
-def test_a_member_with_an_edit_grant_can_clear_a_masked_value(client, tenant_a_admin, member_a, ada, diagnosis):
-    grants.property_grant(actor=tenant_a_admin, definition=diagnosis, grantee=member_a, level="edit")
-    client.force_login(member_a)
+def test_a_member_with_an_edit_grant_can_clear_a_masked_value(client, member_direct_grant, rosalind, diagnosis):
+    grant(diagnosis, to=member_direct_grant, edit=True)
+    client.force_login(member_direct_grant)
 
-    page = client.get(edit_url(ada)).content.decode()
-    client.post(edit_url(ada), {"p__firstname": "Ada", CLEAR: "on", "owner": ada.owner_id})
+    page = client.get(edit_url(rosalind)).content.decode()
+    client.post(edit_url(rosalind), {"p__firstname": "Rosalind", CLEAR: "on", "owner": rosalind.owner_id})
 
     assert f'name="{CLEAR}"' in page
-    assert not stored(ada, "diagnosis")
+    assert not stored(rosalind, "diagnosis")
 
 
 @pytest.mark.parametrize("_case", ["no_grant", "view_grant"])
 def test_a_member_who_may_not_edit_gets_no_clear_and_cannot_forge_one(
-    client, tenant_a_admin, member_a, ada, diagnosis, _case
+    client, tenant_a_admin, member_a, member_direct_grant, rosalind, diagnosis, _case
 ):
+    member = member_a
     if _case == "view_grant":
-        grants.property_grant(actor=tenant_a_admin, definition=diagnosis, grantee=member_a, level="view")
-    client.force_login(member_a)
+        member = member_direct_grant
+        grant(diagnosis, to=member)
+    client.force_login(member)
 
-    page = client.get(edit_url(ada)).content.decode()
+    page = client.get(edit_url(rosalind)).content.decode()
     response = client.post(
-        edit_url(ada),
-        {"p__firstname": "Ada", "sensitive__diagnosis": "", CLEAR: "on", "owner": ada.owner_id},
+        edit_url(rosalind),
+        {"p__firstname": "Rosalind", "sensitive__diagnosis": "", CLEAR: "on", "owner": rosalind.owner_id},
     )
 
     assert "clear__" not in page
     assert response.status_code == 302
-    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
+    assert value_of(rosalind, "diagnosis", tenant_a_admin) == "asthma"
 
 
-def test_a_forged_clear_for_a_value_the_form_shows_is_ignored(client, tenant_a_admin, ada):
+def test_a_forged_clear_for_a_value_the_form_shows_is_ignored(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
     client.post(
-        edit_url(ada),
+        edit_url(rosalind),
         {
-            "p__firstname": "Ada",
+            "p__firstname": "Rosalind",
             "sensitive__annual_salary": "91250",
             "clear__sensitive__annual_salary": "on",
             "clear__p__firstname": "on",
-            "owner": ada.owner_id,
+            "owner": rosalind.owner_id,
         },
     )
 
-    assert value_of(ada, "annual_salary", tenant_a_admin) == 91250
-    ada.refresh_from_db()
-    assert ada.properties["firstname"] == "Ada"
+    assert value_of(rosalind, "annual_salary", tenant_a_admin) == 91250
+    rosalind.refresh_from_db()
+    assert rosalind.properties["firstname"] == "Rosalind"
 
 
-def test_clearing_a_plain_value_removes_it(client, tenant_a_admin, ada):
+def test_clearing_a_plain_value_removes_it(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
-    client.post(edit_url(ada), {"p__firstname": "", "p__email": "ada@example.test", "owner": ada.owner_id})
+    client.post(
+        edit_url(rosalind), {"p__firstname": "", "p__email": "rosalind@example.test", "owner": rosalind.owner_id}
+    )
 
-    ada.refresh_from_db()
-    assert ada.properties == {"email": "ada@example.test"}
+    rosalind.refresh_from_db()
+    assert rosalind.properties == {"email": "rosalind@example.test"}
 
 
-def test_a_member_without_grants_sees_sensitive_fields_read_only_and_masked(client, member_a, ada):
+def test_a_member_without_grants_sees_sensitive_fields_read_only_and_masked(client, member_a, rosalind):
     client.force_login(member_a)
 
-    page = client.get(edit_url(ada)).content.decode()
+    page = client.get(edit_url(rosalind)).content.decode()
 
     for name in ("sensitive__annual_salary", "sensitive__diagnosis"):
         tag = input_tag(page, name)
@@ -448,61 +457,68 @@ def test_a_member_without_grants_sees_sensitive_fields_read_only_and_masked(clie
     assert "91250" not in page and "asthma" not in page.lower().replace('value="asthma"', "")
 
 
-def test_a_member_cannot_overwrite_what_they_may_not_edit(client, member_a, ada, tenant_a_admin):
+def test_a_member_cannot_overwrite_what_they_may_not_edit(client, member_a, rosalind, tenant_a_admin):
     client.force_login(member_a)
 
     response = client.post(
-        edit_url(ada),
-        {"p__firstname": "Ada", "p__lastname": "Lovelace", "sensitive__annual_salary": "1", "owner": ada.owner_id},
+        edit_url(rosalind),
+        {
+            "p__firstname": "Rosalind",
+            "p__lastname": "Franklin",
+            "sensitive__annual_salary": "1",
+            "owner": rosalind.owner_id,
+        },
     )
 
     assert response.status_code == 302
-    assert value_of(ada, "annual_salary", tenant_a_admin) == 91250
-    assert value_of(ada, "diagnosis", tenant_a_admin) == "asthma"
-    ada.refresh_from_db()
-    assert ada.display_name == "Ada Lovelace"
+    assert value_of(rosalind, "annual_salary", tenant_a_admin) == 91250
+    assert value_of(rosalind, "diagnosis", tenant_a_admin) == "asthma"
+    rosalind.refresh_from_db()
+    assert rosalind.display_name == "Rosalind Franklin"
 
 
-def test_a_member_with_a_view_grant_sees_the_value_read_only(client, tenant_a_admin, member_a, ada, salary):
-    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=member_a, level="view")
-    client.force_login(member_a)
+def test_a_member_with_a_view_grant_sees_the_value_read_only(client, member_direct_grant, rosalind):
+    client.force_login(member_direct_grant)
 
-    page = client.get(edit_url(ada)).content.decode()
+    page = client.get(edit_url(rosalind)).content.decode()
 
     tag = input_tag(page, "sensitive__annual_salary")
     assert "disabled" in tag and 'value="91250"' in tag
 
 
-def test_a_member_with_an_edit_grant_edits_the_value(client, tenant_a_admin, member_a, ada, salary):
-    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=member_a, level="edit")
-    client.force_login(member_a)
+def test_a_member_with_an_edit_grant_edits_the_value(client, tenant_a_admin, member_direct_grant, rosalind, salary):
+    grant(salary, to=member_direct_grant, edit=True)
+    client.force_login(member_direct_grant)
 
-    client.post(edit_url(ada), {"p__firstname": "Ada", "sensitive__annual_salary": "95000", "owner": ada.owner_id})
+    client.post(
+        edit_url(rosalind),
+        {"p__firstname": "Rosalind", "sensitive__annual_salary": "95000", "owner": rosalind.owner_id},
+    )
 
-    assert value_of(ada, "annual_salary", tenant_a_admin) == 95000
+    assert value_of(rosalind, "annual_salary", tenant_a_admin) == 95000
 
 
 # --- deleting -----------------------------------------------------------------------------------------
 
 
-def test_delete_asks_for_confirmation_first(client, tenant_a_admin, ada):
+def test_delete_asks_for_confirmation_first(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
-    page = client.get(reverse("record_delete", args=["contacts", ada.pk])).content.decode()
+    page = client.get(reverse("record_delete", args=["contacts", rosalind.pk])).content.decode()
 
-    assert "Delete Ada?" in page
+    assert "Delete Rosalind?" in page
     assert '<form method="post"' in page and 'name="csrfmiddlewaretoken"' in page
-    assert Record.objects.filter(pk=ada.pk).exists()
+    assert Record.objects.filter(pk=rosalind.pk).exists()
 
 
-def test_delete_removes_the_record_and_goes_to_the_index(client, tenant_a_admin, ada):
+def test_delete_removes_the_record_and_goes_to_the_index(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
-    response = client.post(reverse("record_delete", args=["contacts", ada.pk]))
+    response = client.post(reverse("record_delete", args=["contacts", rosalind.pk]))
 
     assert response["Location"] == reverse("record_index", args=["contacts"])
-    assert not Record.objects.filter(pk=ada.pk).exists()
-    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.RECORD_DELETED, record_ids=[str(ada.pk)]).exists()
+    assert not Record.objects.filter(pk=rosalind.pk).exists()
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.RECORD_DELETED, record_ids=[str(rosalind.pk)]).exists()
 
 
 # --- not found ----------------------------------------------------------------------------------------
@@ -510,18 +526,18 @@ def test_delete_removes_the_record_and_goes_to_the_index(client, tenant_a_admin,
 
 @pytest.mark.parametrize("_case", ["other_tenant", "unknown_id", "malformed_id", "wrong_type"])
 @pytest.mark.parametrize("action", ["record_update", "record_delete"])
-def test_other_tenants_and_unknown_ids_are_a_404(client, ada, tenant_b_user, member_a, _case, action):
+def test_other_tenants_and_unknown_ids_are_a_404(client, rosalind, tenant_b_user, member_a, _case, action):
     user, type_name, record_id = {
-        "other_tenant": (tenant_b_user, "contacts", ada.pk),
+        "other_tenant": (tenant_b_user, "contacts", rosalind.pk),
         "unknown_id": (member_a, "contacts", "00000000-0000-0000-0000-000000000000"),
         "malformed_id": (member_a, "contacts", "nope"),
-        "wrong_type": (member_a, "companies", ada.pk),
+        "wrong_type": (member_a, "companies", rosalind.pk),
     }[_case]
     client.force_login(user)
 
     assert client.get(reverse(action, args=[type_name, record_id])).status_code == 404
     assert client.post(reverse(action, args=[type_name, record_id]), {"p__firstname": "X"}).status_code == 404
-    assert Record.objects.filter(pk=ada.pk, properties__firstname="Ada").exists()
+    assert Record.objects.filter(pk=rosalind.pk, properties__firstname="Rosalind").exists()
 
 
 def test_an_unknown_object_type_is_a_404(client, member_a):
@@ -530,19 +546,19 @@ def test_an_unknown_object_type_is_a_404(client, member_a):
     assert client.get(reverse("record_create", args=["spaceships"])).status_code == 404
 
 
-def test_the_record_page_links_to_edit(client, member_a, ada):
+def test_the_record_page_links_to_edit(client, member_a, rosalind):
     client.force_login(member_a)
 
-    page = client.get(reverse("record_detail", args=["contacts", ada.pk])).content.decode()
+    page = client.get(reverse("record_detail", args=["contacts", rosalind.pk])).content.decode()
 
-    assert f'href="{edit_url(ada)}">Edit' in page
+    assert f'href="{edit_url(rosalind)}">Edit' in page
 
 
-def test_a_new_owner_out_of_the_actors_scope_leads_to_the_index(client, tenant_a_admin, member_a, ada, contacts_a):
+def test_a_new_owner_out_of_the_actors_scope_leads_to_the_index(client, tenant_a_admin, member_a, rosalind, contacts_a):
     services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
-    services.record_update(actor=tenant_a_admin, record=ada, values={}, owner=member_a)
+    services.record_update(actor=tenant_a_admin, record=rosalind, values={}, owner=member_a)
     client.force_login(member_a)
 
-    response = client.post(edit_url(ada), {"p__firstname": "Ada", "owner": tenant_a_admin.pk})
+    response = client.post(edit_url(rosalind), {"p__firstname": "Rosalind", "owner": tenant_a_admin.pk})
 
     assert response["Location"] == reverse("record_index", args=["contacts"])

@@ -13,29 +13,17 @@ from crm.models import PropertyDefinition, Record, RecordScope
 from sensitive import grants
 from sensitive.models import SensitiveValue
 from tests.conftest import VerifiedClient
-from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
+from tests.factories import grant, make_property
 
 S = PropertyDefinition.Sensitivity
 
 
 @pytest.fixture
-def admin_client(client, tenant_a_admin):
-    client.force_login(tenant_a_admin)
-    return client
-
-
-@pytest.fixture
-def sales(tenant_a_admin) -> Team:
-    return account_services.team_create(actor=tenant_a_admin, name="Sales")
-
-
-@pytest.fixture
 def plan(tenant_a_admin, contacts_a) -> PropertyDefinition:
-    return services.property_definition_create(
-        actor=tenant_a_admin,
-        object_type=contacts_a,
-        name="plan",
-        label="Plan",
+    return make_property(
+        tenant_a_admin,
+        contacts_a,
+        "plan",
         data_type="enumeration",
         options=[{"value": "free", "label": "Free"}, {"value": "pro", "label": "Pro"}],
     )
@@ -146,15 +134,12 @@ def test_changes_ask_for_a_fresh_confirmation_first(admin_client, salary, sales)
 # Properties
 
 
-def test_the_property_table_shows_sensitivity_and_who_can_see(admin_client, salary, sales, member_a, tenant_a_admin):
-    account_services.team_member_add(actor=tenant_a_admin, team=sales, user=member_a)
-    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=sales, level="view")
-
+def test_the_property_table_shows_sensitivity_and_who_can_see(admin_client, salary, member_team_grant):
     page = _page(admin_client.get(reverse("settings_property_list", args=["contacts"])))
 
     assert "Annual salary" in page and "annual_salary" in page and "icon-lock" in page
     assert reverse("settings_property_access", args=["contacts", "annual_salary"]) in page
-    assert "2 people" in page  # the super admin and the member through Sales
+    assert "2 people" in page  # the super admin and Tim through Clinicians
 
 
 def test_a_super_admin_creates_a_property(admin_client, contacts_a):
@@ -372,7 +357,9 @@ def test_raising_sensitivity_says_what_happens_and_needs_the_typed_name(
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVITY_CHANGED, property_names=["phone"]).exists()
 
 
-def test_lowering_to_not_sensitive_spells_out_plain_text(admin_client, ada, salary, django_capture_on_commit_callbacks):
+def test_lowering_to_not_sensitive_spells_out_plain_text(
+    admin_client, rosalind, salary, django_capture_on_commit_callbacks
+):
     url = reverse("settings_property_sensitivity", args=["contacts", "annual_salary"])
 
     page = _page(admin_client.get(url, {"to": "none"}))
@@ -383,8 +370,8 @@ def test_lowering_to_not_sensitive_spells_out_plain_text(admin_client, ada, sala
     )
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url, {"sensitivity": "none", "confirm": "annual_salary"})
-    ada.refresh_from_db()
-    assert ada.properties["annual_salary"] == 91250
+    rosalind.refresh_from_db()
+    assert rosalind.properties["annual_salary"] == 91250
     assert not SensitiveValue.objects.filter(property=salary).exists()
 
 
@@ -396,10 +383,10 @@ def test_lowering_to_not_sensitive_spells_out_plain_text(admin_client, ada, sala
     ],
 )
 def test_moving_between_sensitive_levels_says_who_is_affected(
-    admin_client, ada, salary, diagnosis, member_a, tenant_a_admin, _case, to, expected
+    admin_client, rosalind, salary, diagnosis, member_direct_grant, _case, to, expected
 ):
     definition = {"masked": salary, "unmasked": diagnosis}[_case]
-    grants.property_grant(actor=tenant_a_admin, definition=definition, grantee=member_a, level="view")
+    grant(definition, to=member_direct_grant)
 
     page = _page(
         admin_client.get(reverse("settings_property_sensitivity", args=["contacts", definition.name]), {"to": to})
@@ -434,7 +421,6 @@ def test_values_being_moved_are_shown_and_block_another_change(admin_client, sal
 
 
 def test_grant_and_revoke_from_the_ui(admin_client, salary, sales, member_a, tenant_a_admin):
-    account_services.team_member_add(actor=tenant_a_admin, team=sales, user=member_a)
     url = reverse("settings_property_access", args=["contacts", "annual_salary"])
 
     response = admin_client.post(url, {"grantee": f"team:{sales.pk}", "level": "view"})
@@ -469,9 +455,7 @@ def test_a_grant_to_another_tenants_user_is_refused(admin_client, salary, tenant
 # Users, teams and super admins
 
 
-def test_the_user_list_shows_roles_teams_and_super_admins(admin_client, member_a, sales, tenant_a_admin):
-    account_services.team_member_add(actor=tenant_a_admin, team=sales, user=member_a)
-
+def test_the_user_list_shows_roles_teams_and_super_admins(admin_client, member_a, sales):
     page = _page(admin_client.get(reverse("settings_users")))
 
     assert "max@acme.test" in page and "Max Member" in page and "Sales" in page
@@ -560,10 +544,10 @@ def test_record_scopes_are_set_per_object_type(admin_client, member_a, contacts_
     assert admin_client.get(url).context["scope_form"]["contacts"].initial == "owned"
 
 
-def test_the_user_page_lists_the_sensitive_properties_they_can_see(admin_client, member_a, salary, tenant_a_admin):
-    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=member_a, level="edit")
+def test_the_user_page_lists_the_sensitive_properties_they_can_see(admin_client, member_direct_grant, salary):
+    grant(salary, to=member_direct_grant, edit=True)
 
-    page = _page(admin_client.get(reverse("settings_user_detail", args=[member_a.pk])))
+    page = _page(admin_client.get(reverse("settings_user_detail", args=[member_direct_grant.pk])))
 
     assert "Contact: Annual salary" in page and "view and edit" in page and "direct grant" in page
 

@@ -8,10 +8,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from crm import services
 from crm.models import PropertyDefinition, Record
 from sensitive import selectors as sensitive_selectors
-from tests.sensitive.conftest import _fresh_key_cache  # noqa: F401
+from tests.factories import make_property, make_record
 
 STORED = "2026-03-01T08:30:00+00:00"  # 09:30 in Berlin (CET, UTC+1)
 INDEX = reverse("record_index", args=["contacts"])
@@ -19,6 +18,7 @@ INDEX = reverse("record_index", args=["contacts"])
 
 @pytest.fixture
 def berlin_admin(tenant_a_admin):
+    """Ada, working in Berlin."""
     tenant_a_admin.time_zone = "Europe/Berlin"
     tenant_a_admin.save(update_fields=["time_zone"])
     return tenant_a_admin
@@ -26,17 +26,15 @@ def berlin_admin(tenant_a_admin):
 
 @pytest.fixture
 def meeting(tenant_a_admin, contacts_a) -> PropertyDefinition:
-    return services.property_definition_create(
-        actor=tenant_a_admin, object_type=contacts_a, name="meeting_at", label="Meeting at", data_type="datetime"
-    )
+    return make_property(tenant_a_admin, contacts_a, "meeting_at", data_type="datetime")
 
 
 @pytest.fixture
 def follow_up(tenant_a_admin, contacts_a) -> PropertyDefinition:
-    return services.property_definition_create(
-        actor=tenant_a_admin,
-        object_type=contacts_a,
-        name="follow_up_at",
+    return make_property(
+        tenant_a_admin,
+        contacts_a,
+        "follow_up_at",
         label="Follow up at",
         data_type="datetime",
         sensitivity=PropertyDefinition.Sensitivity.SENSITIVE,
@@ -44,12 +42,8 @@ def follow_up(tenant_a_admin, contacts_a) -> PropertyDefinition:
 
 
 @pytest.fixture
-def grace(tenant_a_admin, contacts_a, meeting, follow_up) -> Record:
-    return services.record_create(
-        actor=tenant_a_admin,
-        object_type=contacts_a,
-        values={"firstname": "Grace", "meeting_at": STORED, "follow_up_at": STORED},
-    )
+def katherine(tenant_a_admin, contacts_a, meeting, follow_up) -> Record:
+    return make_record(tenant_a_admin, contacts_a, firstname="Katherine", meeting_at=STORED, follow_up_at=STORED)
 
 
 def datetime_input(page: str, name: str) -> str:
@@ -57,11 +51,11 @@ def datetime_input(page: str, name: str) -> str:
 
 
 def edit(client, record, **values):
-    data = {"p__firstname": "Grace", "owner": record.owner_id, **values}
+    data = {"p__firstname": "Katherine", "owner": record.owner_id, **values}
     return client.post(reverse("record_update", args=["contacts", record.pk]), data)
 
 
-def test_the_index_shows_datetimes_in_the_users_zone(client, berlin_admin, grace):
+def test_the_index_shows_datetimes_in_the_users_zone(client, berlin_admin, katherine):
     client.force_login(berlin_admin)
 
     page = client.get(INDEX, {"columns": "firstname,meeting_at,follow_up_at"}).content.decode()
@@ -70,69 +64,69 @@ def test_the_index_shows_datetimes_in_the_users_zone(client, berlin_admin, grace
     assert "08:30" not in page
 
 
-def test_a_utc_user_still_sees_utc(client, tenant_a_admin, grace):
+def test_a_utc_user_still_sees_utc(client, tenant_a_admin, katherine):
     client.force_login(tenant_a_admin)
 
     page = client.get(INDEX, {"columns": "firstname,meeting_at,follow_up_at"}).content.decode()
-    form = client.get(reverse("record_update", args=["contacts", grace.pk])).content.decode()
+    form = client.get(reverse("record_update", args=["contacts", katherine.pk])).content.decode()
 
     assert page.count("2026-03-01 08:30 (UTC)") == 2
     assert 'value="2026-03-01T08:30"' in datetime_input(form, "p__meeting_at")
 
 
-def test_the_record_page_shows_datetimes_in_the_users_zone(client, berlin_admin, grace):
+def test_the_record_page_shows_datetimes_in_the_users_zone(client, berlin_admin, katherine):
     client.force_login(berlin_admin)
 
-    page = client.get(reverse("record_detail", args=["contacts", grace.pk])).content.decode()
+    page = client.get(reverse("record_detail", args=["contacts", katherine.pk])).content.decode()
 
     assert page.count("2026-03-01 09:30 (Europe/Berlin)") == 2
 
 
-def test_the_record_pages_created_time_is_in_the_users_zone(client, berlin_admin, grace):
-    Record.objects.filter(pk=grace.pk).update(created_at=dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC))
+def test_the_record_pages_created_time_is_in_the_users_zone(client, berlin_admin, katherine):
+    Record.objects.filter(pk=katherine.pk).update(created_at=dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC))
     client.force_login(berlin_admin)
 
-    page = client.get(reverse("record_detail", args=["contacts", grace.pk])).content.decode()
+    page = client.get(reverse("record_detail", args=["contacts", katherine.pk])).content.decode()
 
     assert "Created 2026-03-02 00:30" in page
 
 
-def test_the_form_shows_the_stored_value_in_the_users_zone(client, berlin_admin, grace):
+def test_the_form_shows_the_stored_value_in_the_users_zone(client, berlin_admin, katherine):
     client.force_login(berlin_admin)
 
-    page = client.get(reverse("record_update", args=["contacts", grace.pk])).content.decode()
+    page = client.get(reverse("record_update", args=["contacts", katherine.pk])).content.decode()
 
     assert 'value="2026-03-01T09:30"' in datetime_input(page, "p__meeting_at")
     assert 'value="2026-03-01T09:30"' in datetime_input(page, "sensitive__follow_up_at")
 
 
-def test_a_typed_time_is_read_in_the_users_zone_and_stored_in_utc(client, berlin_admin, grace):
+def test_a_typed_time_is_read_in_the_users_zone_and_stored_in_utc(client, berlin_admin, katherine):
     client.force_login(berlin_admin)
 
     response = edit(
-        client, grace, p__meeting_at="2026-07-01T10:00", sensitive__follow_up_at="2026-07-01T10:00"
+        client, katherine, p__meeting_at="2026-07-01T10:00", sensitive__follow_up_at="2026-07-01T10:00"
     )  # summer time: UTC+2
 
     assert response.status_code == 302, response.content.decode()[:3000]
-    grace.refresh_from_db()
-    assert grace.properties["meeting_at"] == "2026-07-01T08:00:00+00:00"
-    stored = sensitive_selectors.values_read(actor=berlin_admin, records=[grace])[grace.pk]["follow_up_at"]
+    katherine.refresh_from_db()
+    assert katherine.properties["meeting_at"] == "2026-07-01T08:00:00+00:00"
+    stored = sensitive_selectors.values_read(actor=berlin_admin, records=[katherine])[katherine.pk]["follow_up_at"]
     assert stored.value == "2026-07-01T08:00:00+00:00"
 
 
-def test_an_unchanged_time_round_trips_to_the_stored_value(client, berlin_admin, grace):
+def test_an_unchanged_time_round_trips_to_the_stored_value(client, berlin_admin, katherine):
     client.force_login(berlin_admin)
 
-    edit(client, grace, p__meeting_at="2026-03-01T09:30", sensitive__follow_up_at="2026-03-01T09:30")
+    edit(client, katherine, p__meeting_at="2026-03-01T09:30", sensitive__follow_up_at="2026-03-01T09:30")
 
-    grace.refresh_from_db()
-    assert grace.properties["meeting_at"] == STORED
+    katherine.refresh_from_db()
+    assert katherine.properties["meeting_at"] == STORED
 
 
-def test_a_utc_user_types_utc(client, tenant_a_admin, grace):
+def test_a_utc_user_types_utc(client, tenant_a_admin, katherine):
     client.force_login(tenant_a_admin)
 
-    edit(client, grace, p__meeting_at="2026-07-01T10:00", sensitive__follow_up_at="2026-03-01T08:30")
+    edit(client, katherine, p__meeting_at="2026-07-01T10:00", sensitive__follow_up_at="2026-03-01T08:30")
 
-    grace.refresh_from_db()
-    assert grace.properties["meeting_at"] == "2026-07-01T10:00:00+00:00"
+    katherine.refresh_from_db()
+    assert katherine.properties["meeting_at"] == "2026-07-01T10:00:00+00:00"

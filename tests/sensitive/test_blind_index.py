@@ -9,7 +9,7 @@ from sensitive.models import SensitiveValue
 
 
 @pytest.fixture
-def people(tenant_a_admin, contacts_a, salary, diagnosis):
+def patients(tenant_a_admin, contacts_a, salary, diagnosis):
     rows = [
         {"firstname": "A", "annual_salary": 50_000, "diagnosis": "asthma"},
         {"firstname": "B", "annual_salary": 60_000, "diagnosis": "diabetes"},
@@ -18,13 +18,13 @@ def people(tenant_a_admin, contacts_a, salary, diagnosis):
     return services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
 
 
-def test_equality_finds_exactly_the_matching_records(people, tenant_a_admin, salary):
+def test_equality_finds_exactly_the_matching_records(patients, tenant_a_admin, salary):
     found = selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value="50000")
 
-    assert set(found) == {people[0].pk, people[2].pk}
+    assert set(found) == {patients[0].pk, patients[2].pk}
 
 
-def test_searchable_values_carry_a_truncated_index_and_others_none(people, salary, settings):
+def test_searchable_values_carry_a_truncated_index_and_others_none(patients, salary, settings):
     indexes = SensitiveValue.objects.filter(property=salary).values_list("blind_index", flat=True)
 
     assert all(index is not None and 0 <= index < 2**settings.SENSITIVE_BLIND_INDEX_BITS for index in indexes)
@@ -59,20 +59,20 @@ def test_text_is_matched_without_regard_to_case_and_spacing(tenant_a_admin, cont
     ]
 
 
-def test_a_user_who_may_not_view_cannot_filter(people, member_a, salary):
+def test_a_user_who_may_not_view_cannot_filter(patients, member_a, salary):
     with pytest.raises(PermissionDenied, match="filter on Annual salary"):
         selectors.record_ids_matching(actor=member_a, definition=salary, value=50_000)
 
 
-def test_record_list_filters_on_sensitive_properties_through_the_index(people, tenant_a_admin, contacts_a):
+def test_record_list_filters_on_sensitive_properties_through_the_index(patients, tenant_a_admin, contacts_a):
     found = crm_selectors.record_list(
         actor=tenant_a_admin, object_type=contacts_a, filters={"diagnosis": "asthma"}, reveal=True
     )
 
-    assert [record.pk for record in found] == [people[0].pk]
+    assert [record.pk for record in found] == [patients[0].pk]
 
 
-def test_a_filter_on_a_highly_sensitive_property_is_a_reveal_of_the_matches(people, tenant_a_admin, diagnosis):
+def test_a_filter_on_a_highly_sensitive_property_is_a_reveal_of_the_matches(patients, tenant_a_admin, diagnosis):
     # when
     with pytest.raises(PermissionDenied, match="reveals its values"):
         selectors.record_ids_matching(actor=tenant_a_admin, definition=diagnosis, value="asthma")
@@ -80,16 +80,16 @@ def test_a_filter_on_a_highly_sensitive_property_is_a_reveal_of_the_matches(peop
 
     # then
     event = AuditEvent.objects.filter(actor=tenant_a_admin).order_by("-id").first()
-    assert found == [people[0].pk]
+    assert found == [patients[0].pk]
     assert event.kind == AuditEvent.Kind.SENSITIVE_REVEAL
-    assert event.record_ids == [str(people[0].pk)] and event.property_names == ["diagnosis"]
+    assert event.record_ids == [str(patients[0].pk)] and event.property_names == ["diagnosis"]
 
 
-def test_a_tampered_candidate_is_logged_and_the_others_still_match(people, tenant_a_admin, salary, caplog):
-    tampered = SensitiveValue.objects.get(record=people[0], property=salary)
+def test_a_tampered_candidate_is_logged_and_the_others_still_match(patients, tenant_a_admin, salary, caplog):
+    tampered = SensitiveValue.objects.get(record=patients[0], property=salary)
     SensitiveValue.objects.filter(pk=tampered.pk).update(ciphertext=bytes(tampered.ciphertext)[:-1] + b"\0")
 
     found = selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=50_000)
 
-    assert found == [people[2].pk]
-    assert f"annual_salary of record {people[0].pk} cannot be decrypted" in caplog.text
+    assert found == [patients[2].pk]
+    assert f"annual_salary of record {patients[0].pk} cannot be decrypted" in caplog.text

@@ -3,17 +3,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from accounts import services as account_services
 from audit.models import AuditEvent
 from crm.models import PropertyDefinition
 from sensitive import grants
-
-
-@pytest.fixture
-def sales(tenant_a_admin, member_a):
-    team = account_services.team_create(actor=tenant_a_admin, name="Sales")
-    account_services.team_member_add(actor=tenant_a_admin, team=team, user=member_a)
-    return team
+from tests.factories import make_property
 
 
 def _no_grants() -> bool:
@@ -39,15 +32,12 @@ def test_granting_view_after_edit_downgrades(tenant_a_admin, salary, member_a):
 
 
 @pytest.mark.parametrize("_case", ["other_tenants_property", "other_tenants_user", "unknown_level", "plain_property"])
-def test_bad_grants_are_clear_errors_and_change_nothing(_case, tenant_a_admin, tenant_b_user, salary, member_a):
+def test_bad_grants_are_clear_errors_and_change_nothing(
+    _case, tenant_a_admin, tenant_b_user, contacts_b, salary, member_a
+):
     definition, grantee, level = salary, member_a, "view"
     if _case == "other_tenants_property":
-        from crm import selectors, services
-
-        contacts_b = selectors.object_type_get(actor=tenant_b_user, name="contacts")
-        definition = services.property_definition_create(
-            actor=tenant_b_user, object_type=contacts_b, name="x", label="X", sensitivity="sensitive"
-        )
+        definition = make_property(tenant_b_user, contacts_b, "x", sensitivity="sensitive")
     elif _case == "other_tenants_user":
         grantee = tenant_b_user
     elif _case == "unknown_level":
@@ -69,17 +59,17 @@ def test_only_super_admins_grant(member_a, salary):
     assert _no_grants()
 
 
-def test_who_can_see_lists_super_admins_direct_and_team_grants(tenant_a_admin, salary, sales, member_a):
-    viewer = account_services.user_create(actor=tenant_a_admin, email="vic@acme.test")
+def test_who_can_see_lists_super_admins_direct_and_team_grants(
+    tenant_a_admin, salary, sales, member_a, member_direct_grant
+):
     grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=sales, level="edit")
-    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=viewer, level="view")
 
     lines = grants.property_access_list(actor=tenant_a_admin, definition=salary)
 
     assert [(line.user.email, line.level, line.through) for line in lines] == [
         ("ada@acme.test", "edit", "super admin"),
+        ("dee@acme.test", "view", "direct grant"),
         ("max@acme.test", "edit", "team Sales"),
-        ("vic@acme.test", "view", "direct grant"),
     ]
     assert [
         (d.name, level, through) for d, level, through in grants.user_access_list(actor=tenant_a_admin, user=member_a)

@@ -42,27 +42,29 @@ def test_the_master_key_file_is_created_with_mode_0600(db, settings, tmp_path):
     assert "primaryKeyId" in path.read_text()
 
 
-def test_a_missing_key_file_is_a_clear_error_not_a_new_key(ada, tenant_a_admin, settings, tmp_path, caplog):
+def test_a_missing_key_file_is_a_clear_error_not_a_new_key(rosalind, tenant_a_admin, settings, tmp_path, caplog):
     settings.SENSITIVE_MASTER_KEY_URI = f"file://{tmp_path}/gone.json"
     keys.forget_cached_keys()
 
     with pytest.raises(keys.MasterKeyUnavailable, match=r"is missing.*Restore the file"):
         keys.master_key()
-    readings = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]
+    readings = selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]
 
     assert readings["annual_salary"].state == State.UNREADABLE
     assert not (tmp_path / "gone.json").exists()
     assert "91250" not in caplog.text
 
 
-def test_a_wrong_master_key_gives_unreadable_values_and_a_logged_error(ada, tenant_a_admin, settings, tmp_path, caplog):
+def test_a_wrong_master_key_gives_unreadable_values_and_a_logged_error(
+    rosalind, tenant_a_admin, settings, tmp_path, caplog
+):
     other = tmp_path / "other.json"
     keys.write_master_key_file(other, tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM))
     settings.SENSITIVE_MASTER_KEY_URI = f"file://{other}"
     keys.forget_cached_keys()
 
     with caplog.at_level(logging.ERROR):
-        readings = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]
+        readings = selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]
 
     assert readings["annual_salary"].state == State.UNREADABLE
     assert "cannot unwrap" in caplog.text or "wrapped by a master key file" in caplog.text
@@ -109,7 +111,9 @@ def test_a_tenant_whose_keys_cannot_be_made_is_not_created(db, settings, tmp_pat
     assert not Tenant.objects.filter(name="Beta").exists()
 
 
-def test_keysets_are_cached_and_a_new_version_is_seen_at_once(ada, tenant_a, tenant_a_admin, django_assert_num_queries):
+def test_keysets_are_cached_and_a_new_version_is_seen_at_once(
+    rosalind, tenant_a, tenant_a_admin, django_assert_num_queries
+):
     keys.tenant_keys(tenant_a.pk)
     with django_assert_num_queries(1):  # only the version check
         keys.tenant_keys(tenant_a.pk)

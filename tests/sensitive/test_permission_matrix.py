@@ -7,49 +7,44 @@ from django.urls import reverse
 from accounts import services as account_services
 from crm import selectors as crm_selectors
 from crm import services
-from sensitive import grants, keys, permissions, selectors
+from sensitive import grants, permissions, selectors
 from sensitive.readings import State
-from tests.conftest import PASSWORD
+from tests.factories import grant, make_property, make_record
 
 PERSONAS = ["super_admin", "direct_grant", "team_grant", "no_grant", "other_tenant", "operator"]
 SECRET = {"sensitive": "S-4412", "highly_sensitive": "H-9981"}
 
 
 @pytest.fixture
-def world(tenant_a_admin, contacts_a, tenant_b_user, operator):
-    keys.forget_cached_keys()
+def world(
+    tenant_a_admin, contacts_a, member_direct_grant, member_team_grant, clinicians, member_a, tenant_b_user, operator
+):
+    """The shared cast, and a contact Pat with one value of each sensitive level that only the test grants."""
     permissions.forget_cached_grants()
-    cast = {"super_admin": tenant_a_admin, "other_tenant": tenant_b_user, "operator": operator}
-    for persona in ("direct_grant", "team_grant", "no_grant"):
-        cast[persona] = account_services.user_create(
-            actor=tenant_a_admin, email=f"{persona}@acme.test", password=PASSWORD
-        )
-    team = account_services.team_create(actor=tenant_a_admin, name="Clinicians")
-    account_services.team_member_add(actor=tenant_a_admin, team=team, user=cast["team_grant"])
+    cast = {
+        "super_admin": tenant_a_admin,
+        "direct_grant": member_direct_grant,
+        "team_grant": member_team_grant,
+        "no_grant": member_a,
+        "other_tenant": tenant_b_user,
+        "operator": operator,
+    }
     definitions = {
-        level: services.property_definition_create(
-            actor=tenant_a_admin,
-            object_type=contacts_a,
-            name=f"{level}_id",
-            label=f"{level} id",
-            sensitivity=level,
-            searchable=True,
+        level: make_property(
+            tenant_a_admin, contacts_a, f"{level}_id", label=f"{level} id", sensitivity=level, searchable=True
         )
         for level in SECRET
     }
-    record = services.record_create(
-        actor=tenant_a_admin,
-        object_type=contacts_a,
-        values={"firstname": "Pat", **{f"{level}_id": value for level, value in SECRET.items()}},
+    record = make_record(
+        tenant_a_admin, contacts_a, firstname="Pat", **{f"{level}_id": value for level, value in SECRET.items()}
     )
-    return {"cast": cast, "team": team, "definitions": definitions, "record": record, "contacts": contacts_a}
+    return {"cast": cast, "team": clinicians, "definitions": definitions, "record": record, "contacts": contacts_a}
 
 
 def _grant(world, access: str) -> None:
-    admin = world["cast"]["super_admin"]
     for definition in world["definitions"].values():
-        grants.property_grant(actor=admin, definition=definition, grantee=world["cast"]["direct_grant"], level=access)
-        grants.property_grant(actor=admin, definition=definition, grantee=world["team"], level=access)
+        grant(definition, to=world["cast"]["direct_grant"], edit=access == "edit")
+        grant(definition, to=world["team"], edit=access == "edit")
 
 
 def _may_view(persona):

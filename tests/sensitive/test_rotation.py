@@ -219,14 +219,14 @@ def test_a_rotation_waits_for_an_import_that_took_the_old_keys(
     assert len(_prf_key_ids(tenant_a)) == 1
 
 
-def test_shredding_makes_values_unreadable_for_good(tenant_a, tenant_a_admin, many, ada):
+def test_shredding_makes_values_unreadable_for_good(tenant_a, tenant_a_admin, many, rosalind):
     with pytest.raises(CommandError, match="--confirm"):
         call_command("shred_tenant", "Acme")
     assert _salaries(tenant_a_admin, many[:1]) == [1_000]
 
     call_command("shred_tenant", "Acme", "--confirm")
 
-    readings = selectors.values_read(actor=tenant_a_admin, records=[*many[:5], ada])
+    readings = selectors.values_read(actor=tenant_a_admin, records=[*many[:5], rosalind])
     assert {reading.state for row in readings.values() for reading in row.values()} == {
         State.KEY_DESTROYED,
         State.MASKED,

@@ -87,12 +87,12 @@ def test_lowering_to_none_moves_values_back_into_the_json(phone, callers, tenant
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVITY_CHANGED).count() == 2
 
 
-def test_between_sensitive_levels_nothing_moves(salary, ada, tenant_a_admin, change):
+def test_between_sensitive_levels_nothing_moves(salary, rosalind, tenant_a_admin, change):
     change(salary, S.HIGHLY_SENSITIVE)
 
-    reading = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"]
+    reading = selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]["annual_salary"]
     assert reading.state == State.MASKED
-    assert selectors.value_reveal(actor=tenant_a_admin, record=ada, name="annual_salary").value == 91_250
+    assert selectors.value_reveal(actor=tenant_a_admin, record=rosalind, name="annual_salary").value == 91_250
 
 
 def test_only_a_super_admin_changes_sensitivity(salary, member_a, tenant_b_user):

@@ -49,16 +49,16 @@ def test_every_data_type_round_trips(tenant_a_admin, contacts_a, _case, data_typ
     assert reading.value == read_back
 
 
-def test_values_are_stored_only_as_ciphertext(ada):
-    ada.refresh_from_db()
-    assert ada.properties == {"firstname": "Ada"}
-    stored = SensitiveValue.objects.filter(record=ada)
+def test_values_are_stored_only_as_ciphertext(rosalind):
+    rosalind.refresh_from_db()
+    assert rosalind.properties == {"firstname": "Rosalind"}
+    stored = SensitiveValue.objects.filter(record=rosalind)
     assert stored.count() == 2
     assert all(b"91250" not in bytes(v.ciphertext) and b"asthma" not in bytes(v.ciphertext) for v in stored)
 
 
-def test_a_member_without_a_grant_sees_restricted_markers(ada, member_a):
-    readings = selectors.values_read(actor=member_a, records=[ada])[ada.pk]
+def test_a_member_without_a_grant_sees_restricted_markers(rosalind, member_a):
+    readings = selectors.values_read(actor=member_a, records=[rosalind])[rosalind.pk]
 
     assert readings["annual_salary"].state == State.RESTRICTED
     assert str(readings["annual_salary"]) == "Restricted"
@@ -66,94 +66,94 @@ def test_a_member_without_a_grant_sees_restricted_markers(ada, member_a):
     assert readings["annual_salary"].value is None
 
 
-def test_highly_sensitive_values_stay_masked_until_revealed(ada, tenant_a_admin):
-    readings = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]
+def test_highly_sensitive_values_stay_masked_until_revealed(rosalind, tenant_a_admin):
+    readings = selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]
     assert readings["annual_salary"].value == 91_250
     assert readings["diagnosis"].state == State.MASKED
 
-    revealed = selectors.value_reveal(actor=tenant_a_admin, record=ada, name="diagnosis")
+    revealed = selectors.value_reveal(actor=tenant_a_admin, record=rosalind, name="diagnosis")
 
     assert revealed.value == "asthma"
     event = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_REVEAL).get()
     assert event.property_names == ["diagnosis"]
-    assert event.record_ids == [str(ada.pk)]
+    assert event.record_ids == [str(rosalind.pk)]
 
 
-def test_a_member_cannot_reveal(ada, member_a):
-    assert selectors.value_reveal(actor=member_a, record=ada, name="diagnosis").state == State.RESTRICTED
+def test_a_member_cannot_reveal(rosalind, member_a):
+    assert selectors.value_reveal(actor=member_a, record=rosalind, name="diagnosis").state == State.RESTRICTED
 
 
-def test_a_member_cannot_write_and_the_error_names_the_property(ada, member_a):
+def test_a_member_cannot_write_and_the_error_names_the_property(rosalind, member_a):
     with pytest.raises(PermissionDenied, match=r"Annual salary \(annual_salary\)"):
-        services.record_update(actor=member_a, record=ada, values={"annual_salary": 1})
+        services.record_update(actor=member_a, record=rosalind, values={"annual_salary": 1})
 
     assert (
-        selectors.values_read(actor=ada.tenant.users.get(role="super_admin"), records=[ada])[ada.pk][
+        selectors.values_read(actor=rosalind.tenant.users.get(role="super_admin"), records=[rosalind])[rosalind.pk][
             "annual_salary"
         ].value
         == 91_250
     )
 
 
-def test_a_member_still_edits_the_plain_values_of_the_record(ada, member_a):
-    services.record_update(actor=member_a, record=ada, values={"firstname": "Augusta"})
+def test_a_member_still_edits_the_plain_values_of_the_record(rosalind, member_a):
+    services.record_update(actor=member_a, record=rosalind, values={"firstname": "Augusta"})
 
-    ada.refresh_from_db()
-    assert ada.properties["firstname"] == "Augusta"
-    assert SensitiveValue.objects.filter(record=ada).count() == 2
+    rosalind.refresh_from_db()
+    assert rosalind.properties["firstname"] == "Augusta"
+    assert SensitiveValue.objects.filter(record=rosalind).count() == 2
 
 
-def test_a_platform_operator_never_reads_sensitive_values(ada, operator):
+def test_a_platform_operator_never_reads_sensitive_values(rosalind, operator):
     with pytest.raises(PermissionDenied):
-        selectors.values_read(actor=operator, records=[ada])
+        selectors.values_read(actor=operator, records=[rosalind])
 
 
-def test_another_tenant_cannot_read_or_write(ada, tenant_b_user):
+def test_another_tenant_cannot_read_or_write(rosalind, tenant_b_user):
     with pytest.raises(PermissionDenied):
-        selectors.values_read(actor=tenant_b_user, records=[ada])
+        selectors.values_read(actor=tenant_b_user, records=[rosalind])
     with pytest.raises(Exception, match="No such record"):
-        sensitive_services.values_write(actor=tenant_b_user, record=ada, values={"annual_salary": 1})
+        sensitive_services.values_write(actor=tenant_b_user, record=rosalind, values={"annual_salary": 1})
 
 
-def test_clearing_a_value_deletes_its_ciphertext(ada, tenant_a_admin):
-    services.record_update(actor=tenant_a_admin, record=ada, values={"annual_salary": None})
+def test_clearing_a_value_deletes_its_ciphertext(rosalind, tenant_a_admin):
+    services.record_update(actor=tenant_a_admin, record=rosalind, values={"annual_salary": None})
 
-    assert not SensitiveValue.objects.filter(record=ada, property__name="annual_salary").exists()
-    reading = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"]
+    assert not SensitiveValue.objects.filter(record=rosalind, property__name="annual_salary").exists()
+    reading = selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]["annual_salary"]
     assert reading.state == State.EMPTY
 
 
-def test_a_bad_sensitive_value_is_a_validation_error_naming_it(ada, tenant_a_admin):
+def test_a_bad_sensitive_value_is_a_validation_error_naming_it(rosalind, tenant_a_admin):
     with pytest.raises(ValidationError) as error:
-        services.record_update(actor=tenant_a_admin, record=ada, values={"annual_salary": "a lot"})
+        services.record_update(actor=tenant_a_admin, record=rosalind, values={"annual_salary": "a lot"})
 
     assert "annual_salary" in error.value.message_dict
 
 
-def test_a_ciphertext_moved_to_another_record_does_not_decrypt(ada, tenant_a_admin, contacts_a, caplog):
+def test_a_ciphertext_moved_to_another_record_does_not_decrypt(rosalind, tenant_a_admin, contacts_a, caplog):
     bob = services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bob", "annual_salary": 10}
     )
-    stolen = SensitiveValue.objects.get(record=ada, property__name="annual_salary").ciphertext
+    stolen = SensitiveValue.objects.get(record=rosalind, property__name="annual_salary").ciphertext
     SensitiveValue.objects.filter(record=bob, property__name="annual_salary").update(ciphertext=stolen)
 
-    readings = selectors.values_read(actor=tenant_a_admin, records=[ada, bob])
+    readings = selectors.values_read(actor=tenant_a_admin, records=[rosalind, bob])
 
     assert readings[bob.pk]["annual_salary"].state == State.UNREADABLE
-    assert readings[ada.pk]["annual_salary"].value == 91_250  # the rest of the batch still works
+    assert readings[rosalind.pk]["annual_salary"].value == 91_250  # the rest of the batch still works
     assert "annual_salary of record" in caplog.text and "91250" not in caplog.text
 
 
-def test_a_ciphertext_moved_to_another_property_does_not_decrypt(ada, tenant_a_admin, diagnosis, salary):
-    stolen = SensitiveValue.objects.get(record=ada, property=diagnosis).ciphertext
-    SensitiveValue.objects.filter(record=ada, property=salary).update(ciphertext=stolen)
+def test_a_ciphertext_moved_to_another_property_does_not_decrypt(rosalind, tenant_a_admin, diagnosis, salary):
+    stolen = SensitiveValue.objects.get(record=rosalind, property=diagnosis).ciphertext
+    SensitiveValue.objects.filter(record=rosalind, property=salary).update(ciphertext=stolen)
 
-    readings = selectors.values_read(actor=tenant_a_admin, records=[ada])
+    readings = selectors.values_read(actor=tenant_a_admin, records=[rosalind])
 
-    assert readings[ada.pk]["annual_salary"].state == State.UNREADABLE
+    assert readings[rosalind.pk]["annual_salary"].state == State.UNREADABLE
 
 
-def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(ada, tenant_b_user):
+def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(rosalind, tenant_b_user):
     contacts_b = tenant_b_user.tenant and services.selectors.object_type_get(actor=tenant_b_user, name="contacts")
     salary_b = services.property_definition_create(
         actor=tenant_b_user,
@@ -164,7 +164,7 @@ def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(ada, tenant_b_use
         sensitivity=S.SENSITIVE,
     )
     eve = services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"annual_salary": 1})
-    stolen = SensitiveValue.objects.get(record=ada, property__name="annual_salary").ciphertext
+    stolen = SensitiveValue.objects.get(record=rosalind, property__name="annual_salary").ciphertext
     SensitiveValue.objects.filter(record=eve, property=salary_b).update(ciphertext=stolen)
 
     reading = selectors.values_read(actor=tenant_b_user, records=[eve])[eve.pk]["annual_salary"]
@@ -172,20 +172,20 @@ def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(ada, tenant_b_use
     assert reading.state == State.UNREADABLE
 
 
-def test_a_tampered_ciphertext_is_unreadable_not_a_crash(ada, tenant_a_admin):
-    value = SensitiveValue.objects.get(record=ada, property__name="annual_salary")
+def test_a_tampered_ciphertext_is_unreadable_not_a_crash(rosalind, tenant_a_admin):
+    value = SensitiveValue.objects.get(record=rosalind, property__name="annual_salary")
     tampered = bytearray(value.ciphertext)
     tampered[-1] ^= 0x01
     SensitiveValue.objects.filter(pk=value.pk).update(ciphertext=bytes(tampered))
 
-    reading = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"]
+    reading = selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]["annual_salary"]
 
     assert reading.state == State.UNREADABLE
     assert repr(reading) == "Reading(state='unreadable')"
 
 
-def test_a_reading_never_shows_its_value_in_repr(ada, tenant_a_admin):
-    reading = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"]
+def test_a_reading_never_shows_its_value_in_repr(rosalind, tenant_a_admin):
+    reading = selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]["annual_salary"]
 
     assert "91250" not in repr(reading) and "91250" not in repr({"x": reading})
 
@@ -203,7 +203,7 @@ def test_a_bulk_read_is_one_audit_event_with_names_and_ids_only(tenant_a_admin, 
     assert len(event.record_ids) == 30 and event.property_names == ["annual_salary"]
 
 
-def test_no_value_leaves_a_read_whose_audit_event_was_not_written(ada, tenant_a_admin):
+def test_no_value_leaves_a_read_whose_audit_event_was_not_written(rosalind, tenant_a_admin):
     # The event's insert runs while the values are decrypted; its failure must still stop the read.
     refuse = {
         "postgresql": [
@@ -222,13 +222,13 @@ def test_no_value_leaves_a_read_whose_audit_event_was_not_written(ada, tenant_a_
             cursor.execute(statement)
 
     with pytest.raises(DatabaseError, match="audit store refuses"):
-        selectors.values_read(actor=tenant_a_admin, records=[ada])
+        selectors.values_read(actor=tenant_a_admin, records=[rosalind])
 
     with connection.cursor() as cursor:
         cursor.execute(
             "DROP TRIGGER audit_refuse" + (" ON audit_auditevent" if connection.vendor == "postgresql" else "")
         )
-    assert selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"].value == 91250
+    assert selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]["annual_salary"].value == 91250
 
 
 def test_a_bulk_read_does_not_query_per_value(tenant_a_admin, contacts_a, salary, django_assert_max_num_queries):
