@@ -4,7 +4,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from accounts import services as account_services
 from accounts.models import Team, User
 from accounts.sudo import CONFIRMED_AT
 from audit.models import AuditEvent
