@@ -28,9 +28,11 @@ from accounts.models import Team, User
 from accounts.sudo import require_sudo_mode
 from crm import schema, selectors, services
 from crm.models import ObjectType, PropertyDefinition, RecordScope
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
 from sensitive import grants
-from sensitive import services as sensitive_services
 from sensitive.admin_views import grant_post_handle
+from sensitive.sensitivity import property_sensitivity_change
 
 Sensitivity = PropertyDefinition.Sensitivity
 DataType = PropertyDefinition.DataType
@@ -323,7 +325,7 @@ def property_sensitivity(request: HttpRequest, type_name: str, name: str) -> Htt
     form = SensitivityConfirmForm(request.POST or None, initial={"sensitivity": to}, definition=definition)
     if request.method == "POST" and form.is_valid():
         try:
-            definition = sensitive_services.property_sensitivity_change(
+            definition = property_sensitivity_change(
                 actor=request.user, definition=definition, sensitivity=to
             )
         except (ValidationError, PermissionDenied) as exc:
@@ -333,7 +335,8 @@ def property_sensitivity(request: HttpRequest, type_name: str, name: str) -> Htt
             messages.success(request, f"{definition.label} is now {definition.get_sensitivity_display()}.{moving}")
             return redirect("settings_property_list", type_name=definition.object_type.name)
     people = len({line.user.pk for line in grants.property_access_list(actor=request.user, definition=definition)})
-    consequences = sensitivity_consequences(definition, to, selectors.records_with_value_count(definition), people)
+    holding = record_selectors.records_with_value_count(definition)
+    consequences = sensitivity_consequences(definition, to, holding, people)
     return render(
         request,
         "settings/property_sensitivity.html",
@@ -476,7 +479,7 @@ def user_detail(request: HttpRequest, user_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             for name in form.changed_data:
-                services.record_scope_set(
+                record_services.record_scope_set(
                     actor=request.user, user=user, object_type=form.object_types[name], scope=form.cleaned_data[name]
                 )
         except (ValidationError, PermissionDenied) as exc:

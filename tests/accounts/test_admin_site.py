@@ -16,6 +16,7 @@ from accounts.models import Team
 from accounts.sudo import CONFIRMED_AT
 from crm import services as crm_services
 from crm.models import Pipeline, PropertyDefinition
+from crm.records import services as record_services
 
 THIRD_PARTY_ADMIN_URLS = [
     "admin:otp_totp_totpdevice_changelist",
@@ -40,7 +41,7 @@ def world(tenant_a_admin, member_a, contacts_a, tenant_b_user):
     definition = crm_services.property_definition_create(
         actor=tenant_a_admin, object_type=contacts_a, name="passport", label="Passport", sensitivity="sensitive"
     )
-    record = crm_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
+    record = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
     return {"team": team, "definition": definition, "record": record}
 
 

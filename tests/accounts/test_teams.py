@@ -10,6 +10,7 @@ from accounts.models import Team
 from accounts.sudo import CONFIRMED_AT
 from audit.models import AuditEvent
 from crm import services as crm_services
+from crm.records import services as record_services
 from sensitive import grants
 from sensitive.grants import grants_changed
 
@@ -59,7 +60,7 @@ def passport(tenant_a_admin, contacts_a):
 
 @pytest.fixture
 def ada(tenant_a_admin, contacts_a, passport):
-    return crm_services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada", "passport": "X1234567"}
     )
 

@@ -8,6 +8,7 @@ from accounts import services as account_services
 from audit.context import acting_as
 from audit.models import AuditEvent
 from crm import services
+from crm.records import services as record_services
 from sensitive import selectors
 
 
@@ -22,7 +23,7 @@ def ada(tenant_a_admin, contacts_a):
         label="Government id",
         sensitivity=PropertyDefinition.Sensitivity.HIGHLY_SENSITIVE,
     )
-    return services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada", "gov_id": "AB-99-11"}
     )
 
@@ -73,7 +74,7 @@ def test_work_outside_a_request_names_its_surface(tenant_a_admin, ada):
 
 
 def test_a_sensitive_write_names_the_property_and_holds_no_value(tenant_a_admin, ada):
-    services.record_update(actor=tenant_a_admin, record=ada, values={"gov_id": "ZZ-00-77"})
+    record_services.record_update(actor=tenant_a_admin, record=ada, values={"gov_id": "ZZ-00-77"})
 
     events = AuditEvent.objects.filter(kind__in=[AuditEvent.Kind.SENSITIVE_WRITE, AuditEvent.Kind.RECORD_UPDATED])
     assert {tuple(e.property_names) for e in events} == {("gov_id",)}

@@ -5,6 +5,7 @@ import pytest
 
 from accounts import services as account_services
 from crm import selectors, services
+from crm.records import services as record_services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,7 +28,7 @@ def grace():
     services.property_definition_create(
         actor=admin, object_type=contacts, name="gov_id", label="Government id", sensitivity="highly_sensitive"
     )
-    return services.record_create(
+    return record_services.record_create(
         actor=admin, object_type=contacts, values={"firstname": "Grace", "lastname": "Hopper", "gov_id": "078-05-1120"}
     )
 

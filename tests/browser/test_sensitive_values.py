@@ -3,6 +3,7 @@ import pytest
 from accounts import services as account_services
 from audit.models import AuditEvent
 from crm import selectors, services
+from crm.records import services as record_services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +20,7 @@ def grace():
     services.property_definition_create(
         actor=admin, object_type=contacts, name="gov_id", label="Government id", sensitivity="highly_sensitive"
     )
-    return services.record_create(
+    return record_services.record_create(
         actor=admin,
         object_type=contacts,
         values={"firstname": "Grace", "lastname": "Hopper", "salary": 120000, "gov_id": "078-05-1120"},

@@ -1,8 +1,9 @@
 import pytest
 
 from accounts import services as account_services
-from crm import selectors, services
+from crm import selectors
 from crm.models import PropertyDefinition
+from crm.records import services as record_services
 from sensitive import grants
 from sensitive.models import SensitiveValue
 from tests.browser.conftest import ARTIFACTS
@@ -60,7 +61,7 @@ def test_a_super_admin_creates_a_sensitive_property_and_grants_a_team(page, live
     _screenshots(page, "properties")
 
     contacts = selectors.object_type_get(actor=acme, name="contacts")
-    services.record_create(actor=acme, object_type=contacts, values={"firstname": "Grace", "blood_type": "ab"})
+    record_services.record_create(actor=acme, object_type=contacts, values={"firstname": "Grace", "blood_type": "ab"})
 
     # when: it is made sensitive, through the confirmation
     page.get_by_role("link", name="Sensitivity of Blood type").click()

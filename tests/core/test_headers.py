@@ -8,6 +8,7 @@ from django.test import Client
 from accounts import security
 from accounts.sudo import CONFIRMED_AT
 from crm import services
+from crm.records import services as record_services
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def grace(tenant_a_admin, contacts_a):
         label="Government id",
         sensitivity="highly_sensitive",
     )
-    return services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace", "gov_id": "078-05-1120"}
     )
 

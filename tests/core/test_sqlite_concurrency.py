@@ -56,7 +56,7 @@ for type_name, name in (("contacts", "firstname"), ("companies", "name")):
         actor=admin, object_type=object_type, name="tax_id", label="Tax id", sensitivity="sensitive"
     )
     for n in range(5):
-        crm_services.record_create(
+        record_services.record_create(
             actor=admin, object_type=object_type, values={name: f"Name {n}", "tax_id": f"T-{n}"}
         )
 """

@@ -6,12 +6,13 @@ from accounts.security import MFA_NEEDED_FOR_SENSITIVE
 from audit.models import AuditEvent
 from crm import services
 from crm.models import Pipeline, PropertyDefinition, Record
+from crm.records import services as record_services
 from tests.admin_forms import admin_form_data
 
 
 @pytest.fixture
 def ada(tenant_a_admin, contacts_a):
-    return services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
+    return record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def eve(tenant_b_user):
     from crm import selectors
 
     contacts_b = selectors.object_type_get(actor=tenant_b_user, name="contacts")
-    return services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"firstname": "Eve"})
+    return record_services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"firstname": "Eve"})
 
 
 def test_a_super_admin_sees_only_their_tenants_records(client, tenant_a_admin, ada, eve):
@@ -219,7 +220,7 @@ def test_the_data_model_is_not_deleted_from_the_admin(client, tenant_a_admin, pa
 
 
 def test_delete_selected_records_go_through_the_service(client, tenant_a_admin, ada, contacts_a):
-    other = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
+    other = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
     client.force_login(tenant_a_admin)
 
     response = client.post(

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from crm import services
 from crm.models import PropertyDefinition, Record
+from crm.records import services as record_services
 from sensitive import selectors as sensitive_selectors
 from tests.sensitive.conftest import _fresh_key_cache  # noqa: F401
 
@@ -45,7 +46,7 @@ def follow_up(tenant_a_admin, contacts_a) -> PropertyDefinition:
 
 @pytest.fixture
 def grace(tenant_a_admin, contacts_a, meeting, follow_up) -> Record:
-    return services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin,
         object_type=contacts_a,
         values={"firstname": "Grace", "meeting_at": STORED, "follow_up_at": STORED},

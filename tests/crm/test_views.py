@@ -1,13 +1,13 @@
 import pytest
 from django.urls import reverse
 
-from crm import services
+from crm.records import services as record_services
 from tests.conftest import PASSWORD
 
 
 @pytest.fixture
 def ada(tenant_a_admin, contacts_a):
-    return services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada", "lastname": "Lovelace"}
     )
 
@@ -29,8 +29,10 @@ def test_the_index_lists_and_searches_records(client, member_a, ada):
 
 
 def test_the_record_page_shows_values_and_associations(client, member_a, ada, tenant_a_admin, companies_a):
-    company = services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "Analytical"})
-    services.association_create(actor=tenant_a_admin, from_record=ada, to_record=company)
+    company = record_services.record_create(
+        actor=tenant_a_admin, object_type=companies_a, values={"name": "Analytical"}
+    )
+    record_services.association_create(actor=tenant_a_admin, from_record=ada, to_record=company)
     client.force_login(member_a)
 
     page = client.get(reverse("record_detail", args=["contacts", ada.pk])).content.decode()

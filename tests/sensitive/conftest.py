@@ -2,6 +2,7 @@ import pytest
 
 from crm import services
 from crm.models import PropertyDefinition
+from crm.records import services as record_services
 from sensitive import keys
 
 S = PropertyDefinition.Sensitivity
@@ -43,7 +44,7 @@ def diagnosis(tenant_a_admin, contacts_a) -> PropertyDefinition:
 
 @pytest.fixture
 def ada(tenant_a_admin, contacts_a, salary, diagnosis):
-    return services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin,
         object_type=contacts_a,
         values={"firstname": "Ada", "annual_salary": 91_250, "diagnosis": "asthma"},

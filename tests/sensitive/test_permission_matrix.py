@@ -5,8 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts import services as account_services
-from crm import selectors as crm_selectors
 from crm import services
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
 from sensitive import grants, keys, permissions, selectors
 from sensitive.readings import State
 from tests.conftest import PASSWORD
@@ -37,7 +38,7 @@ def world(tenant_a_admin, contacts_a, tenant_b_user, operator):
         )
         for level in SECRET
     }
-    record = services.record_create(
+    record = record_services.record_create(
         actor=tenant_a_admin,
         object_type=contacts_a,
         values={"firstname": "Pat", **{f"{level}_id": value for level, value in SECRET.items()}},
@@ -71,7 +72,7 @@ def test_the_choke_point(world, persona, access, sensitivity):
         with pytest.raises(PermissionDenied):
             selectors.values_read(actor=actor, records=[record])
         with pytest.raises((PermissionDenied, type(record).DoesNotExist)):
-            services.record_update(actor=actor, record=record, values={name: "X"})
+            record_services.record_update(actor=actor, record=record, values={name: "X"})
         return
 
     reading = selectors.values_read(actor=actor, records=[record])[record.pk][name]
@@ -84,11 +85,11 @@ def test_the_choke_point(world, persona, access, sensitivity):
         assert reading.value == SECRET[sensitivity] and revealed.value == SECRET[sensitivity]
 
     if _may_edit(persona, access):
-        services.record_update(actor=actor, record=record, values={name: "CHANGED"})
+        record_services.record_update(actor=actor, record=record, values={name: "CHANGED"})
         assert selectors.value_reveal(actor=world["cast"]["super_admin"], record=record, name=name).value == "CHANGED"
     else:
         with pytest.raises(PermissionDenied, match=name):
-            services.record_update(actor=actor, record=record, values={name: "CHANGED"})
+            record_services.record_update(actor=actor, record=record, values={name: "CHANGED"})
 
 
 @pytest.mark.parametrize("sensitivity", list(SECRET))
@@ -100,7 +101,7 @@ def test_the_selectors(world, persona, access, sensitivity):
 
     def search():
         return list(
-            crm_selectors.record_list(
+            record_selectors.record_list(
                 actor=actor, object_type=world["contacts"], filters={name: SECRET[sensitivity]}, reveal=True
             )
         )
@@ -108,7 +109,7 @@ def test_the_selectors(world, persona, access, sensitivity):
     if persona in ("other_tenant", "operator"):
         assert search() == []
         with pytest.raises(type(world["record"]).DoesNotExist):
-            crm_selectors.record_get(actor=actor, record_id=world["record"].pk)
+            record_selectors.record_get(actor=actor, record_id=world["record"].pk)
     elif _may_view(persona):
         assert search() == [world["record"]]
     else:

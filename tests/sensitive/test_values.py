@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection
 from audit.models import AuditEvent
 from crm import services
 from crm.models import PropertyDefinition
+from crm.records import services as record_services
 from sensitive import selectors
 from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue
@@ -41,7 +42,7 @@ def test_every_data_type_round_trips(tenant_a_admin, contacts_a, _case, data_typ
         sensitivity=S.SENSITIVE,
     )
 
-    record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"secret": given})
+    record = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"secret": given})
 
     assert "secret" not in record.properties
     reading = selectors.values_read(actor=tenant_a_admin, records=[record])[record.pk]["secret"]
@@ -85,7 +86,7 @@ def test_a_member_cannot_reveal(ada, member_a):
 
 def test_a_member_cannot_write_and_the_error_names_the_property(ada, member_a):
     with pytest.raises(PermissionDenied, match=r"Annual salary \(annual_salary\)"):
-        services.record_update(actor=member_a, record=ada, values={"annual_salary": 1})
+        record_services.record_update(actor=member_a, record=ada, values={"annual_salary": 1})
 
     assert (
         selectors.values_read(actor=ada.tenant.users.get(role="super_admin"), records=[ada])[ada.pk][
@@ -96,7 +97,7 @@ def test_a_member_cannot_write_and_the_error_names_the_property(ada, member_a):
 
 
 def test_a_member_still_edits_the_plain_values_of_the_record(ada, member_a):
-    services.record_update(actor=member_a, record=ada, values={"firstname": "Augusta"})
+    record_services.record_update(actor=member_a, record=ada, values={"firstname": "Augusta"})
 
     ada.refresh_from_db()
     assert ada.properties["firstname"] == "Augusta"
@@ -116,7 +117,7 @@ def test_another_tenant_cannot_read_or_write(ada, tenant_b_user):
 
 
 def test_clearing_a_value_deletes_its_ciphertext(ada, tenant_a_admin):
-    services.record_update(actor=tenant_a_admin, record=ada, values={"annual_salary": None})
+    record_services.record_update(actor=tenant_a_admin, record=ada, values={"annual_salary": None})
 
     assert not SensitiveValue.objects.filter(record=ada, property__name="annual_salary").exists()
     reading = selectors.values_read(actor=tenant_a_admin, records=[ada])[ada.pk]["annual_salary"]
@@ -125,13 +126,13 @@ def test_clearing_a_value_deletes_its_ciphertext(ada, tenant_a_admin):
 
 def test_a_bad_sensitive_value_is_a_validation_error_naming_it(ada, tenant_a_admin):
     with pytest.raises(ValidationError) as error:
-        services.record_update(actor=tenant_a_admin, record=ada, values={"annual_salary": "a lot"})
+        record_services.record_update(actor=tenant_a_admin, record=ada, values={"annual_salary": "a lot"})
 
     assert "annual_salary" in error.value.message_dict
 
 
 def test_a_ciphertext_moved_to_another_record_does_not_decrypt(ada, tenant_a_admin, contacts_a, caplog):
-    bob = services.record_create(
+    bob = record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bob", "annual_salary": 10}
     )
     stolen = SensitiveValue.objects.get(record=ada, property__name="annual_salary").ciphertext
@@ -163,7 +164,7 @@ def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(ada, tenant_b_use
         data_type="number",
         sensitivity=S.SENSITIVE,
     )
-    eve = services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"annual_salary": 1})
+    eve = record_services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"annual_salary": 1})
     stolen = SensitiveValue.objects.get(record=ada, property__name="annual_salary").ciphertext
     SensitiveValue.objects.filter(record=eve, property=salary_b).update(ciphertext=stolen)
 
@@ -192,7 +193,7 @@ def test_a_reading_never_shows_its_value_in_repr(ada, tenant_a_admin):
 
 def test_a_bulk_read_is_one_audit_event_with_names_and_ids_only(tenant_a_admin, contacts_a, salary):
     rows = [{"firstname": f"P{i}", "annual_salary": 50_000 + i} for i in range(30)]
-    records = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+    records = record_services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
     AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)
 
     readings = selectors.values_read(actor=tenant_a_admin, records=records)
@@ -233,7 +234,7 @@ def test_no_value_leaves_a_read_whose_audit_event_was_not_written(ada, tenant_a_
 
 def test_a_bulk_read_does_not_query_per_value(tenant_a_admin, contacts_a, salary, django_assert_max_num_queries):
     rows = [{"firstname": f"P{i}", "annual_salary": i} for i in range(200)]
-    records = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+    records = record_services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
 
     # definitions, state, values; the audit event: savepoint, chain head, event, head, record links, release
     with django_assert_max_num_queries(9):
@@ -249,6 +250,8 @@ def test_dates_round_trip_through_the_form_helpers(tenant_a_admin, contacts_a):
         data_type="date",
         sensitivity=S.SENSITIVE,
     )
-    record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"dob": dt.date(1990, 1, 2)})
+    record = record_services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"dob": dt.date(1990, 1, 2)}
+    )
 
     assert selectors.values_read(actor=tenant_a_admin, records=[record])[record.pk]["dob"].value == "1990-01-02"
