@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts import security
 from crm import services
-from sensitive import sensitivity
+from sensitive.sensitivity import property_sensitivity_change
 from tests.sensitive.conftest import _fresh_key_cache, ada, diagnosis, salary  # noqa: F401
 
 
@@ -49,7 +49,7 @@ def test_the_first_sensitive_property_needs_mfa_for_everyone(tenant_a_admin, con
         )
     phone = contacts_a.properties.get(name="phone")
     with pytest.raises(ValidationError, match="Require MFA for all users"):
-        sensitivity.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+        property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
 
     security.tenant_security_update(actor=tenant_a_admin, require_mfa=True)
     services.property_definition_create(

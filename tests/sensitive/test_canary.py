@@ -13,7 +13,8 @@ from django.urls import reverse
 from crm import services
 from crm.models import PropertyDefinition
 from crm.records import services as record_services
-from sensitive import selectors, sensitivity
+from sensitive import selectors
+from sensitive.sensitivity import property_sensitivity_change
 
 S = PropertyDefinition.Sensitivity
 CANARIES = {
@@ -73,7 +74,7 @@ def test_no_sensitive_value_is_stored_or_logged_outside_its_ciphertext(
     # when: values go in through every path that exists
     phone = PropertyDefinition.objects.get(object_type=contacts_a, name="phone")
     with django_capture_on_commit_callbacks(execute=True):
-        sensitivity.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity=S.SENSITIVE)
+        property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity=S.SENSITIVE)
     person.refresh_from_db()
     record_services.record_update(
         actor=tenant_a_admin, record=person, values={"gov_id": CANARIES["create"], "salary": CANARIES["number"]}

@@ -10,9 +10,10 @@ from audit.models import AuditEvent
 from crm.models import PropertyDefinition, Record
 from crm.records import selectors as record_selectors
 from crm.records import services as record_services
-from sensitive import selectors, sensitivity
+from sensitive import selectors
 from sensitive.models import SensitiveValue
 from sensitive.readings import State
+from sensitive.sensitivity import property_sensitivity_change
 
 S = PropertyDefinition.Sensitivity
 
@@ -40,7 +41,7 @@ def change(tenant_a_admin, django_capture_on_commit_callbacks):
 
     def _change(definition, sensitivity):
         with django_capture_on_commit_callbacks(execute=True):
-            sensitivity.property_sensitivity_change(
+            property_sensitivity_change(
                 actor=tenant_a_admin, definition=definition, sensitivity=sensitivity
             )
 
@@ -97,7 +98,7 @@ def test_between_sensitive_levels_nothing_moves(salary, ada, tenant_a_admin, cha
 def test_only_a_super_admin_changes_sensitivity(salary, member_a, tenant_b_user):
     for actor in (member_a, tenant_b_user):
         with pytest.raises(PermissionDenied):
-            sensitivity.property_sensitivity_change(actor=actor, definition=salary, sensitivity=S.NONE)
+            property_sensitivity_change(actor=actor, definition=salary, sensitivity=S.NONE)
     salary.refresh_from_db()
     assert salary.sensitivity == S.SENSITIVE
 
@@ -159,7 +160,7 @@ def raised_not_moved(tenant_a_admin, django_capture_on_commit_callbacks):
 
     def _raise(definition):
         with django_capture_on_commit_callbacks(execute=False) as queued:
-            sensitivity.property_sensitivity_change(
+            property_sensitivity_change(
                 actor=tenant_a_admin, definition=definition, sensitivity=S.SENSITIVE
             )
         return queued

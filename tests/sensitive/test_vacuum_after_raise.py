@@ -8,7 +8,7 @@ from django.db import connection
 
 from crm.models import PropertyDefinition, Record
 from crm.records import services as record_services
-from sensitive import sensitivity
+from sensitive.sensitivity import property_sensitivity_change
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -38,7 +38,7 @@ def test_a_raise_vacuums_the_records_and_their_history_once_the_values_moved(ten
         (started,) = cursor.fetchone()
 
     # when: the raise commits and its move runs (in-process, as in the embedded default)
-    sensitivity.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+    property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
 
     # then
     phone.refresh_from_db()

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 
 from audit.models import AuditEvent
+from crm import selectors as crm_selectors
 from crm import services
 from crm.models import PropertyDefinition
 from crm.records import services as record_services
@@ -155,7 +156,7 @@ def test_a_ciphertext_moved_to_another_property_does_not_decrypt(ada, tenant_a_a
 
 
 def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(ada, tenant_b_user):
-    contacts_b = tenant_b_user.tenant and services.selectors.object_type_get(actor=tenant_b_user, name="contacts")
+    contacts_b = tenant_b_user.tenant and crm_selectors.object_type_get(actor=tenant_b_user, name="contacts")
     salary_b = services.property_definition_create(
         actor=tenant_b_user,
         object_type=contacts_b,

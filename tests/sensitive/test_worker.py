@@ -17,8 +17,8 @@ from crm.models import PropertyDefinition, Record
 from crm.records import selectors as record_selectors
 from crm.records import services as record_services
 from sensitive import selectors as sensitive_selectors
-from sensitive import sensitivity
 from sensitive.models import SensitiveValue
+from sensitive.sensitivity import property_sensitivity_change
 
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
 PHONE = "+44 20 7946 0999"
@@ -79,7 +79,7 @@ def test_a_worker_moves_values_and_the_message_carries_only_ids(tenant_a_admin, 
     phone = PropertyDefinition.objects.get(object_type=contacts_a, name="phone")
 
     # when: the property is marked sensitive, with no worker running yet
-    sensitivity.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+    property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
 
     # then: the queued message names the property by id, and holds no value
 
