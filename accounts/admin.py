@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from accounts import mfa, services
 from accounts.models import Team, Tenant, User, time_zone_names
 from core.admin import TenantScopedAdmin
-from crm import services as crm_services
 from crm.models import ObjectType, RecordScope
+from crm.records import services as record_services
 from sensitive import grants
 
 
@@ -154,12 +154,12 @@ class UserAdmin(TenantScopedAdmin):
         for scope_form in formset.forms:
             data = getattr(scope_form, "cleaned_data", None)
             if data and not data.get("DELETE") and data.get("object_type"):
-                crm_services.record_scope_set(
+                record_services.record_scope_set(
                     actor=request.user, user=form.instance, object_type=data["object_type"], scope=data["scope"]
                 )
         for deleted in formset.deleted_forms:
             if deleted.instance.pk:
-                crm_services.record_scope_set(
+                record_services.record_scope_set(
                     actor=request.user,
                     user=form.instance,
                     object_type=deleted.instance.object_type,

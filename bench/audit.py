@@ -28,6 +28,8 @@ from accounts import services as account_services  # noqa: E402
 from audit import selectors as audit_selectors  # noqa: E402
 from crm import selectors as crm_selectors  # noqa: E402
 from crm import services as crm_services  # noqa: E402
+from crm.records import api as records_api  # noqa: E402
+from crm.records import selectors as record_selectors  # noqa: E402
 from sensitive import selectors as sensitive_selectors  # noqa: E402
 
 EVENT_CHUNK = 1_000_000
@@ -65,9 +67,9 @@ def setup(count: int):
         {"firstname": f"P{i}", "salary": rng.randrange(20_000, 200_000), "gov_id": f"ID{i:08d}"} for i in range(count)
     ]
     for start in range(0, count, 5_000):
-        crm_services.records_bulk_create(actor=admin, object_type=contacts, rows=rows[start : start + 5_000])
+        records_api.records_write_bulk(actor=admin, object_type=contacts, rows=rows[start : start + 5_000])
     database_analyze()
-    return admin, list(crm_selectors.record_list(actor=admin, object_type=contacts))
+    return admin, list(record_selectors.record_list(actor=admin, object_type=contacts))
 
 
 def read_overhead(admin, records, repeat: int) -> dict:

@@ -33,6 +33,8 @@ from audit import services as audit_services  # noqa: E402
 from audit.models import AuditEvent  # noqa: E402
 from crm import selectors as crm_selectors  # noqa: E402
 from crm import services as crm_services  # noqa: E402
+from crm.records import api as records_api  # noqa: E402
+from crm.records import selectors as record_selectors  # noqa: E402
 from sensitive import selectors as sensitive_selectors  # noqa: E402
 
 TENANTS = 8
@@ -87,7 +89,7 @@ def setup(index: int, count: int) -> User:
         {"firstname": f"P{i}", "salary": rng.randrange(20_000, 200_000), "gov_id": f"ID{i:08d}"} for i in range(count)
     ]
     for start in range(0, count, 5_000):
-        crm_services.records_bulk_create(actor=admin, object_type=contacts, rows=rows[start : start + 5_000])
+        records_api.records_write_bulk(actor=admin, object_type=contacts, rows=rows[start : start + 5_000])
     print(f"tenant {index}: {count} contacts", flush=True)
     return admin
 
@@ -124,7 +126,7 @@ def _reader(admin_id, page: int, start_at: float, seconds: float, seed: int, res
     connections.close_all()
     admin = User.objects.select_related("tenant").get(pk=admin_id)
     contacts = crm_selectors.object_type_get(actor=admin, name="contacts")
-    records = list(crm_selectors.record_list(actor=admin, object_type=contacts))
+    records = list(record_selectors.record_list(actor=admin, object_type=contacts))
     rng = random.Random(seed)
     times = []
     time.sleep(max(0.0, start_at - time.time()))

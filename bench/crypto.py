@@ -48,6 +48,8 @@ from accounts import services as account_services  # noqa: E402
 from crm import selectors as crm_selectors  # noqa: E402
 from crm import services as crm_services  # noqa: E402
 from crm.models import PropertyDefinition, Record  # noqa: E402
+from crm.records import api as records_api  # noqa: E402
+from crm.records import selectors as record_selectors  # noqa: E402
 from sensitive import crypto, keys, rotation  # noqa: E402
 from sensitive import selectors as sensitive_selectors  # noqa: E402
 from sensitive import services as sensitive_services  # noqa: E402
@@ -122,7 +124,7 @@ def records_create(bench: Bench, count: int) -> list[Record]:
         for start in range(0, count, CREATE_CHUNK):
             size = min(CREATE_CHUNK, count - start)
             rows = [{"firstname": f"Bench{rng.randrange(10**6)}"} for _ in range(size)]
-            records += crm_services.records_bulk_create(actor=bench.admin, object_type=bench.contacts, rows=rows)
+            records += records_api.records_write_bulk(actor=bench.admin, object_type=bench.contacts, rows=rows)
             bar.update(size)
     return records
 
@@ -301,7 +303,7 @@ def run(values: int, batch: int) -> dict[str, Any]:
     database_analyze()
 
     print("Loading the records and their ciphertexts (outside the timings)...", flush=True)
-    records = list(crm_selectors.record_list(actor=bench.admin, object_type=bench.contacts))
+    records = list(record_selectors.record_list(actor=bench.admin, object_type=bench.contacts))
     readable_check(bench, records, plan, "After writing")
     stored = ciphertexts_by_record(bench)
     with fixtures_frozen():

@@ -24,6 +24,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from accounts import services as account_services  # noqa: E402
 from crm import selectors as crm_selectors  # noqa: E402
 from crm import services as crm_services  # noqa: E402
+from crm.records import api as records_api  # noqa: E402
+from crm.records import selectors as record_selectors  # noqa: E402
 from sensitive import grants  # noqa: E402
 from sensitive import selectors as sensitive_selectors  # noqa: E402
 
@@ -57,9 +59,9 @@ def run(record_count: int, property_count: int, repeat: int) -> dict:
         grants.property_grant(actor=admin, definition=definition, grantee=team, level="view")
     rng = random.Random(5)
     rows = [{d.name: f"value-{rng.randrange(10**9)}" for d in definitions} for _ in range(record_count)]
-    crm_services.records_bulk_create(actor=admin, object_type=contacts, rows=rows)
+    records_api.records_write_bulk(actor=admin, object_type=contacts, rows=rows)
     database_analyze()
-    records = list(crm_selectors.record_list(actor=admin, object_type=contacts))
+    records = list(record_selectors.record_list(actor=admin, object_type=contacts))
     member.refresh_from_db()
 
     def read(actor):

@@ -15,6 +15,8 @@ from faker import Faker
 from accounts.models import User
 from crm import schema, selectors, services
 from crm.models import ObjectType, PropertyDefinition, Record
+from crm.records import api as records_api
+from crm.records import services as record_services
 
 Progress = Callable[[int], None]
 CHUNK = 5_000
@@ -139,7 +141,7 @@ def demo_seed(*, actor: User, contacts: int, seed: int = 7, progress: Progress |
         tickets = _create(actor, types["tickets"], [_ticket(rng, pools) for _ in ticket_people], owners, rng)
         links += list(zip(tickets, ticket_people, strict=True))
 
-        counts["associations"] += services.associations_bulk_create(actor=actor, pairs=links)
+        counts["associations"] += record_services.associations_bulk_create(actor=actor, pairs=links)
         counts["contacts"] += len(people)
         counts["deals"] += len(deals)
         counts["tickets"] += len(tickets)
@@ -148,7 +150,7 @@ def demo_seed(*, actor: User, contacts: int, seed: int = 7, progress: Progress |
 
 
 def _create(actor, object_type, rows, owners, rng) -> list[Record]:
-    return services.records_bulk_create(
+    return records_api.records_write_bulk(
         actor=actor, object_type=object_type, rows=rows, owners=[rng.choice(owners) for _ in rows]
     )
 

@@ -1,15 +1,25 @@
-"""What names a record: its display name, derived from its non-sensitive display properties.
+"""How records read to people: their display name, and each stored value as shown.
 
-A derived copy of values: it is shown and searched wherever the record is (lists, links, titles,
-the change log's object names), so a sensitive value must never be part of it.
+The display name is a derived copy of values, derived from the non-sensitive display properties:
+it is shown and searched wherever the record is (lists, links, titles, the change log's object
+names), so a sensitive value must never be part of it.
+
+Display values live here, below every surface, so that the staff UI, the admin and later the API
+and exports show a value the same way (the record layer, crm/records/api.py, applies them).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
 from crm.models import ObjectType, PropertyDefinition, Record
+
+T = PropertyDefinition.DataType
 
 REFRESH_BATCH = 2_000
 
@@ -63,3 +73,31 @@ def display_names_refresh(*, object_type: ObjectType, holding: str, batch_size: 
         Record.objects.bulk_update(changed, ["display_name"])
         count += len(changed)
     return count
+
+
+def display_value(definition: PropertyDefinition, value: Any) -> Any:
+    """A stored value as people read it: option labels for enumerations, Yes/No for booleans, datetimes
+    in the active time zone (the user's, see accounts.middleware.TimeZoneMiddleware)."""
+    if value is None or value == "":
+        return None
+    if definition.data_type == T.ENUMERATION:
+        return next((option["label"] for option in definition.options if option["value"] == value), value)
+    if definition.data_type == T.BOOL:
+        return "Yes" if value else "No"
+    if definition.data_type == T.DATETIME:
+        return display_datetime(value)
+    return value
+
+
+def display_datetime(value: Any) -> Any:
+    """A stored UTC datetime as "2026-03-01 09:30 (Europe/Berlin)": the zone's name, not an
+    abbreviation, because abbreviations are ambiguous (CST is three different zones)."""
+    try:
+        parsed = value if isinstance(value, dt.datetime) else parse_datetime(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return value
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=dt.UTC)  # as crm.validation stores it
+    return f"{timezone.localtime(parsed):%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})"

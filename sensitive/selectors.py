@@ -1,4 +1,8 @@
-"""The one way out for sensitive values: permission check, decryption, masking, audit."""
+"""The one way out for sensitive values: permission check, decryption, masking, audit.
+
+Part of the choke point (with sensitive/services.py): outside sensitive/, only the record layer
+(crm/records/) calls it, so that every read applies the record scope too.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from core.db import UUID_LIST, binary_cursor, uuid_list, uuid_to_db
 from crm.models import ObjectType, PropertyDefinition, Record
+from crm.validation import clean_value
 from sensitive import crypto, keys
 from sensitive.models import SensitiveValue
 from sensitive.permissions import PropertyAccess
@@ -243,8 +248,6 @@ def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any, re
     value is known), so on a highly sensitive property a filter is a reveal: the caller must ask
     for one (`reveal`, after its surface's confirmation) and it is audited as one.
     """
-    from crm.validation import clean_value
-
     access = PropertyAccess(actor)
     if not access.can_view(definition):
         raise PermissionDenied(f"You may not filter on {definition.label} ({definition.name}).")

@@ -12,6 +12,7 @@ from accounts import services as account_services
 from accounts.models import Team, User
 from crm import services
 from crm.models import ObjectType, PropertyDefinition, Record
+from crm.records import services as record_services
 from sensitive import grants
 
 
@@ -40,7 +41,7 @@ def make_property(
 
 
 def make_record(actor: User, object_type: ObjectType, **values: Any) -> Record:
-    return services.record_create(actor=actor, object_type=object_type, values=values)
+    return record_services.record_create(actor=actor, object_type=object_type, values=values)
 
 
 def make_team(actor: User, name: str, *, members: tuple[User, ...] | list[User] = ()) -> Team:

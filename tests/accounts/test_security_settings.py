@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts import security
 from audit.models import AuditEvent
 from crm import services
-from sensitive import services as sensitive_services
+from sensitive import sensitivity
 
 
 def _security_form(tenant, **typed) -> dict:
@@ -150,7 +150,7 @@ def test_the_first_sensitive_property_needs_mfa_for_everyone(tenant_a_admin, con
         )
     phone = contacts_a.properties.get(name="phone")
     with pytest.raises(ValidationError, match="Require MFA for all users"):
-        sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+        sensitivity.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
 
     security.tenant_security_update(actor=tenant_a_admin, require_mfa=True)
     services.property_definition_create(

@@ -11,15 +11,15 @@ from django.utils import timezone
 
 from audit import chain, record_index, retention, selectors
 from audit.models import AuditChainHead, AuditEvent, AuditEventRecord, chain_key
-from crm import services
+from crm.records import services as record_services
 
 
 @pytest.fixture
 def history(tenant_a_admin, contacts_a):
     """A few events in tenant A's chain: creations and updates."""
-    record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
+    record = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
     for name in ("Augusta", "Ada", "Countess"):
-        services.record_update(actor=tenant_a_admin, record=record, values={"firstname": name})
+        record_services.record_update(actor=tenant_a_admin, record=record, values={"firstname": name})
     return list(AuditEvent.objects.filter(chain=chain_key(tenant_a_admin.tenant_id)).order_by("seq"))
 
 

@@ -15,14 +15,14 @@ from audit import chain, tasks
 from audit import services as audit_services
 from audit.models import PLATFORM_CHAIN, AuditEvent, chain_key
 from core.master_key import MasterKeyUnavailable
-from crm import services
+from crm.records import services as record_services
 
 
 @pytest.fixture
 def history(tenant_a_admin, contacts_a):
-    record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
+    record = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada"})
     for name in ("Augusta", "Ada", "Countess"):
-        services.record_update(actor=tenant_a_admin, record=record, values={"firstname": name})
+        record_services.record_update(actor=tenant_a_admin, record=record, values={"firstname": name})
     return list(AuditEvent.objects.filter(chain=chain_key(tenant_a_admin.tenant_id)).order_by("seq"))
 
 
@@ -106,7 +106,7 @@ def test_links_made_before_the_keys_verify_as_before(history, tenant_a_admin, co
     chain_keys.legacy_chains_seal()
 
     # when the chain goes on with keyed links
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
+    record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
 
     # then
     checked, fault = chain.verify(key)

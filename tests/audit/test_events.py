@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts import services as account_services
 from audit.context import acting_as
 from audit.models import AuditEvent
-from crm import services
+from crm.records import services as record_services
 from sensitive import selectors
 from tests.factories import make_record
 
@@ -58,7 +58,7 @@ def test_work_outside_a_request_names_its_surface(tenant_a_admin, grace):
 
 
 def test_a_sensitive_write_names_the_property_and_holds_no_value(tenant_a_admin, grace):
-    services.record_update(actor=tenant_a_admin, record=grace, values={"gov_id": "ZZ-00-77"})
+    record_services.record_update(actor=tenant_a_admin, record=grace, values={"gov_id": "ZZ-00-77"})
 
     events = AuditEvent.objects.filter(kind__in=[AuditEvent.Kind.SENSITIVE_WRITE, AuditEvent.Kind.RECORD_UPDATED])
     assert {tuple(e.property_names) for e in events} == {("gov_id",)}

@@ -14,6 +14,7 @@ from audit import context, selectors
 from audit import services as audit_services
 from audit.models import AuditEvent
 from crm import services as crm_services
+from crm.records import services as record_services
 from sensitive import selectors as sensitive_selectors
 
 Kind = AuditEvent.Kind
@@ -23,7 +24,7 @@ EXPORT = reverse("audit_event_export")
 
 @pytest.fixture
 def bob(member_a, contacts_a):
-    return crm_services.record_create(actor=member_a, object_type=contacts_a, values={"firstname": "Bob"})
+    return record_services.record_create(actor=member_a, object_type=contacts_a, values={"firstname": "Bob"})
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_a_property_filter_tells_object_types_apart(client, tenant_a_admin, comp
     crm_services.property_definition_create(
         actor=tenant_a_admin, object_type=companies_a, name="annual_salary", label="Payroll", sensitivity="sensitive"
     )
-    acme = crm_services.record_create(
+    acme = record_services.record_create(
         actor=tenant_a_admin, object_type=companies_a, values={"name": "Acme", "annual_salary": 900_000}
     )
     sensitive_selectors.values_read(actor=tenant_a_admin, records=[acme])
@@ -179,7 +180,7 @@ def test_another_tenants_record_id_is_no_such_record(client, tenant_a_admin, ten
 
 def test_a_deleted_record_keeps_its_access_log(client, tenant_a_admin, rosalind, access_history):
     record_id = rosalind.pk
-    crm_services.record_delete(actor=tenant_a_admin, record=rosalind)
+    record_services.record_delete(actor=tenant_a_admin, record=rosalind)
     client.force_login(tenant_a_admin)
 
     events = _rows(client.get(LIST, {"record": str(record_id)}))

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts import services as account_services
-from crm import services
+from crm.records import services as record_services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -12,12 +12,12 @@ def test_a_member_signs_in_finds_a_contact_and_opens_it(
 ):
     # given
     admin, contacts, companies = tenant_a_admin, contacts_a, companies_a
-    grace = services.record_create(
+    grace = record_services.record_create(
         actor=admin, object_type=contacts, values={"firstname": "Grace", "lastname": "Hopper", "email": "g@navy.test"}
     )
-    services.record_create(actor=admin, object_type=contacts, values={"firstname": "Alan", "lastname": "Turing"})
-    navy = services.record_create(actor=admin, object_type=companies, values={"name": "US Navy"})
-    services.association_create(actor=admin, from_record=grace, to_record=navy)
+    record_services.record_create(actor=admin, object_type=contacts, values={"firstname": "Alan", "lastname": "Turing"})
+    navy = record_services.record_create(actor=admin, object_type=companies, values={"name": "US Navy"})
+    record_services.association_create(actor=admin, from_record=grace, to_record=navy)
 
     # when
     sign_in("ada@acme.test", PASSWORD)

@@ -3,6 +3,7 @@ import pytest
 from accounts import services as account_services
 from crm import selectors, services
 from crm.models import Record
+from crm.records import services as record_services
 from sensitive import selectors as sensitive_selectors
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import PASSWORD
@@ -23,7 +24,7 @@ def admin():
         sensitivity="sensitive",
         group="Sensitive information",
     )
-    services.record_create(
+    record_services.record_create(
         actor=admin, object_type=contacts, values={"firstname": "Alan", "lastname": "Turing", "salary": 90000}
     )
     return admin

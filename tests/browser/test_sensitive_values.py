@@ -1,7 +1,7 @@
 import pytest
 
 from audit.models import AuditEvent
-from crm import services
+from crm.records import services as record_services
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def salaried_grace(tenant_a_admin, grace, salary, member_a):
     """Grace Hopper of the shared cast, with a salary too; Max may see neither value."""
-    return services.record_update(actor=tenant_a_admin, record=grace, values={"annual_salary": 120000})
+    return record_services.record_update(actor=tenant_a_admin, record=grace, values={"annual_salary": 120000})
 
 
 def test_a_super_admin_reveals_a_highly_sensitive_value_once(page, live_server, sign_in, salaried_grace):

@@ -1,7 +1,8 @@
 import pytest
 
-from crm import selectors, services
+from crm import selectors
 from crm.models import PropertyDefinition
+from crm.records import services as record_services
 from sensitive import grants
 from sensitive.models import SensitiveValue
 from tests.browser.conftest import ARTIFACTS
@@ -48,7 +49,7 @@ def test_a_super_admin_creates_a_sensitive_property_and_grants_a_team(
     _screenshots(page, "properties")
 
     contacts = selectors.object_type_get(actor=tenant_a_admin, name="contacts")
-    services.record_create(
+    record_services.record_create(
         actor=tenant_a_admin, object_type=contacts, values={"firstname": "Grace", "blood_type": "ab"}
     )
 

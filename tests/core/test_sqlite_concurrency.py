@@ -50,13 +50,14 @@ for email in others:
 for user, key in zip(users, keys):
     TOTPDevice.objects.create(user=user, name="phone", key=key, confirmed=True)
 from crm import selectors, services as crm_services
+from crm.records import services as record_services
 for type_name, name in (("contacts", "firstname"), ("companies", "name")):
     object_type = selectors.object_type_get(actor=admin, name=type_name)
     crm_services.property_definition_create(
         actor=admin, object_type=object_type, name="tax_id", label="Tax id", sensitivity="sensitive"
     )
     for n in range(5):
-        crm_services.record_create(
+        record_services.record_create(
             actor=admin, object_type=object_type, values={name: f"Name {n}", "tax_id": f"T-{n}"}
         )
 """

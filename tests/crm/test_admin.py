@@ -6,6 +6,7 @@ from accounts.security import MFA_NEEDED_FOR_SENSITIVE
 from audit.models import AuditEvent
 from crm import services
 from crm.models import Pipeline, PropertyDefinition, Record
+from crm.records import services as record_services
 from tests.admin_forms import admin_form_data
 from tests.factories import make_property, make_record
 
@@ -210,7 +211,7 @@ def test_the_data_model_is_not_deleted_from_the_admin(client, tenant_a_admin, pa
 
 
 def test_delete_selected_records_go_through_the_service(client, tenant_a_admin, alan, contacts_a):
-    other = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
+    other = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
     client.force_login(tenant_a_admin)
 
     response = client.post(

@@ -19,8 +19,12 @@ from accounts import security
 from accounts.middleware import LAST_SEEN_AT, SIGNED_IN_AT
 from accounts.sudo import CONFIRMED_AT
 from audit.models import AuditEvent
-from crm import selectors, services, views
+from crm import selectors, services
 from crm.models import Record
+from crm.records import api as records_api
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
+from crm.ui.views import index as index_views
 from sensitive import selectors as sensitive_selectors
 from tests.conftest import PASSWORD, VerifiedClient
 from tests.factories import grant, make_record
@@ -48,7 +52,7 @@ def people(tenant_a_admin, contacts_a):
         values = {"firstname": first, "lastname": last, "email": f"{first.lower()}@example.test"}
         if stage:
             values["lifecyclestage"] = stage
-        record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values=values)
+        record = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values=values)
         stamp = start + dt.timedelta(minutes=index)
         Record.objects.filter(pk=record.pk).update(created_at=stamp, updated_at=stamp)
         records.append(record)
@@ -153,13 +157,13 @@ def test_a_member_with_a_view_grant_sees_that_value_only(client, member_direct_g
 
 def test_sensitive_values_are_read_once_per_page(client, tenant_a_admin, contacts_a, rosalind, monkeypatch):
     for first in ("Bo", "Cy", "Di"):
-        services.record_create(
+        record_services.record_create(
             actor=tenant_a_admin, object_type=contacts_a, values={"firstname": first, "annual_salary": 1}
         )
     calls = []
     real = sensitive_selectors.values_read
     monkeypatch.setattr(
-        views.sensitive_selectors, "values_read", lambda **kwargs: calls.append(kwargs) or real(**kwargs)
+        records_api.sensitive_selectors, "values_read", lambda **kwargs: calls.append(kwargs) or real(**kwargs)
     )
     client.force_login(tenant_a_admin)
 
@@ -210,7 +214,7 @@ def test_it_sorts(client, tenant_a_admin, people, _case, sort, expected):
 
 
 def test_it_sorts_by_updated_date(client, tenant_a_admin, people):
-    services.record_update(actor=tenant_a_admin, record=people[2], values={"phone": "+1 555"})
+    record_services.record_update(actor=tenant_a_admin, record=people[2], values={"phone": "+1 555"})
     client.force_login(tenant_a_admin)
 
     assert names_in(client.get(INDEX, {"sort": "-updated"}))[0] == "Edsger Dijkstra"
@@ -238,7 +242,9 @@ def test_bad_sort_keys_fall_back_to_newest_first(client, tenant_a_admin, people,
 def test_properties_named_like_lookups_sort(client, tenant_a_admin, contacts_a, name):
     services.property_definition_create(actor=tenant_a_admin, object_type=contacts_a, name=name, label="Odd")
     for first, odd in (("Bo", "2"), ("Cy", "1"), ("Di", "3")):
-        services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": first, name: odd})
+        record_services.record_create(
+            actor=tenant_a_admin, object_type=contacts_a, values={"firstname": first, name: odd}
+        )
     client.force_login(tenant_a_admin)
 
     response = client.get(INDEX, {"sort": f"-p.{name}"})
@@ -274,7 +280,7 @@ def walk(client, params: dict, direction: str = "next") -> list[list[str]]:
 def test_next_pages_cover_every_record_once(client, tenant_a_admin, people, monkeypatch, sort):
     client.force_login(tenant_a_admin)
     everything = names_in(client.get(INDEX, {"sort": sort}))  # five fit on one page of 50...
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)  # ...and of 2 in these walks
+    monkeypatch.setattr(index_views, "PAGE_SIZE", 2)  # ...and of 2 in these walks
 
     forward = walk(client, {"sort": sort})
     assert [len(page) for page in forward] == [2, 2, 1]
@@ -282,7 +288,7 @@ def test_next_pages_cover_every_record_once(client, tenant_a_admin, people, monk
 
 
 def test_previous_goes_back_page_by_page(client, tenant_a_admin, people, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(index_views, "PAGE_SIZE", 2)
     client.force_login(tenant_a_admin)
     forward = walk(client, {"sort": "name"})
     last = client.get(INDEX, {"sort": "name"})
@@ -301,8 +307,8 @@ def test_previous_goes_back_page_by_page(client, tenant_a_admin, people, monkeyp
 
 def test_records_with_the_same_name_are_paged_by_id(client, tenant_a_admin, contacts_a, monkeypatch):
     for _ in range(5):
-        services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Same"})
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+        record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Same"})
+    monkeypatch.setattr(index_views, "PAGE_SIZE", 2)
     client.force_login(tenant_a_admin)
 
     pages = walk(client, {"sort": "name"})
@@ -356,7 +362,7 @@ def test_nul_characters_in_parameters_are_refused(client, tenant_a_admin, people
 
 
 def test_a_cursor_of_another_sort_shows_the_first_page(client, tenant_a_admin, people, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(index_views, "PAGE_SIZE", 2)
     client.force_login(tenant_a_admin)
     link = re.search(r'href="\?([^"]+)" rel="next"', client.get(INDEX, {"sort": "name"}).content.decode()).group(1)
     cursor = re.search(r"after=([^&]+)", link.replace("&amp;", "&")).group(1)
@@ -383,15 +389,15 @@ def test_record_page_walks_both_ways(tenant_a_admin, companies_a, sort, db):
         values = {"dealname": f"Deal {index % 3}"}
         if amount is not None:
             values["amount"] = amount
-        services.record_create(actor=tenant_a_admin, object_type=deals, values=values)
-    records = selectors.record_list(actor=tenant_a_admin, object_type=deals)
-    parsed = selectors.record_sort_parse(object_type=deals, value=sort)
-    everything = selectors.record_page(records=records, sort=parsed, size=100).records
+        record_services.record_create(actor=tenant_a_admin, object_type=deals, values=values)
+    records = record_selectors.record_list(actor=tenant_a_admin, object_type=deals)
+    parsed = record_selectors.record_sort_parse(object_type=deals, value=sort)
+    everything = record_selectors.record_page(records=records, sort=parsed, size=100).records
 
     # when
     pages, cursor = [], ""
     while True:
-        page = selectors.record_page(records=records, sort=parsed, after=cursor, size=3)
+        page = record_selectors.record_page(records=records, sort=parsed, after=cursor, size=3)
         pages.append(page)
         if not page.next_cursor:
             break
@@ -399,7 +405,7 @@ def test_record_page_walks_both_ways(tenant_a_admin, companies_a, sort, db):
     back = [pages[-1].records]
     cursor = pages[-1].previous_cursor
     while cursor:
-        page = selectors.record_page(records=records, sort=parsed, before=cursor, size=3)
+        page = record_selectors.record_page(records=records, sort=parsed, before=cursor, size=3)
         back.append(page.records)
         cursor = page.previous_cursor
 
@@ -444,7 +450,9 @@ def test_a_bad_filter_value_is_shown_on_its_field_and_left_out(client, tenant_a_
 
 
 def test_a_super_admin_filters_on_a_sensitive_property(client, tenant_a_admin, contacts_a, rosalind):
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo", "annual_salary": 1})
+    record_services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo", "annual_salary": 1}
+    )
     client.force_login(tenant_a_admin)
 
     response = client.post(INDEX, {"f.annual_salary": "91,250"}, follow=True)
@@ -462,7 +470,7 @@ def test_a_member_with_a_view_grant_may_filter_on_it(client, member_direct_grant
 
 
 def test_a_member_without_a_grant_gets_a_message_not_a_500(client, member_a, contacts_a, rosalind, tenant_a_admin):
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
+    record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
     client.force_login(member_a)
 
     response = client.post(INDEX, {"f.annual_salary": "91250", "f.diagnosis": "asthma"}, follow=True)
@@ -593,7 +601,7 @@ def test_a_filter_on_a_highly_sensitive_property_needs_an_explicit_reveal_in_the
 ):
     # given a caller that did not ask for a reveal
     def search(**reveal):
-        return selectors.record_list(
+        return record_selectors.record_list(
             actor=diagnosis_viewer, object_type=contacts_a, filters={"diagnosis": "asthma"}, **reveal
         )
 
@@ -605,7 +613,7 @@ def test_a_filter_on_a_highly_sensitive_property_needs_an_explicit_reveal_in_the
 
 def test_a_filter_link_from_another_session_is_refused_with_a_message(client, tenant_a_admin, rosalind, contacts_a):
     # given a link made in one session, opened in another of the same user
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
+    record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
     client.force_login(tenant_a_admin)
     location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
     other = VerifiedClient()
@@ -624,7 +632,7 @@ def test_a_filter_link_past_the_session_lifetime_is_refused_with_a_message(
     client, tenant_a_admin, rosalind, contacts_a, monkeypatch
 ):
     # given a link older than the longest a session of this tenant lives
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
+    record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bo"})
     client.force_login(tenant_a_admin)
     location = client.post(INDEX, {"f.annual_salary": "91250"})["Location"]
     later = timezone.now() + dt.timedelta(hours=tenant_a_admin.tenant.session_max_hours, minutes=1)

@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from audit.models import AuditEvent
-from crm import services
-from crm.forms import CLEAR_CONFLICT, RecordForm
 from crm.models import Record
+from crm.records import services as record_services
+from crm.ui.forms.fields import CLEAR_CONFLICT
+from crm.ui.forms.records import RecordForm
 from sensitive import keys
 from sensitive import selectors as sensitive_selectors
 from sensitive.models import SensitiveValue
@@ -240,7 +241,7 @@ def test_a_masked_value_the_user_may_edit_has_a_labelled_clear_checkbox_next_to_
 
 
 def test_no_clear_checkbox_for_values_the_form_shows_or_empty_ones(client, tenant_a_admin, contacts_a, rosalind):
-    grace = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
+    grace = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Grace"})
     client.force_login(tenant_a_admin)
 
     shown = client.get(edit_url(rosalind)).content.decode()
@@ -555,8 +556,8 @@ def test_the_record_page_links_to_edit(client, member_a, rosalind):
 
 
 def test_a_new_owner_out_of_the_actors_scope_leads_to_the_index(client, tenant_a_admin, member_a, rosalind, contacts_a):
-    services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
-    services.record_update(actor=tenant_a_admin, record=rosalind, values={}, owner=member_a)
+    record_services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
+    record_services.record_update(actor=tenant_a_admin, record=rosalind, values={}, owner=member_a)
     client.force_login(member_a)
 
     response = client.post(edit_url(rosalind), {"p__firstname": "Rosalind", "owner": tenant_a_admin.pk})

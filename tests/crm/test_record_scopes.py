@@ -3,8 +3,9 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import services as account_services
 from audit.models import AuditEvent
-from crm import selectors, services
 from crm.models import Record
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def office(tenant_a_admin, member_a, contacts_a):
         account_services.team_member_add(actor=tenant_a_admin, team=sales, user=user)
 
     def make(name, owner, team=None):
-        return services.record_create(
+        return record_services.record_create(
             actor=tenant_a_admin, object_type=contacts_a, values={"firstname": name}, owner=owner, team=team
         )
 
@@ -32,48 +33,48 @@ def office(tenant_a_admin, member_a, contacts_a):
     [("all", {"Own", "Team", "Other"}), ("team", {"Own", "Team"}), ("owned", {"Own"})],
 )
 def test_scopes_on_lists_and_single_reads(office, tenant_a_admin, member_a, contacts_a, scope, visible):
-    services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope=scope)
+    record_services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope=scope)
 
-    listed = {r.display_name for r in selectors.record_list(actor=member_a, object_type=contacts_a)}
+    listed = {r.display_name for r in record_selectors.record_list(actor=member_a, object_type=contacts_a)}
     assert listed == visible
     for name, record in [("Own", office["own"]), ("Team", office["team"]), ("Other", office["other"])]:
         if name in visible:
-            assert selectors.record_get(actor=member_a, record_id=record.pk) == record
+            assert record_selectors.record_get(actor=member_a, record_id=record.pk) == record
         else:
             with pytest.raises(Record.DoesNotExist):
-                selectors.record_get(actor=member_a, record_id=record.pk)
+                record_selectors.record_get(actor=member_a, record_id=record.pk)
             with pytest.raises(Record.DoesNotExist):
-                services.record_update(actor=member_a, record=record, values={"firstname": "Hacked"})
-    assert {r.display_name for r in selectors.record_recent(actor=member_a)} == visible
+                record_services.record_update(actor=member_a, record=record, values={"firstname": "Hacked"})
+    assert {r.display_name for r in record_selectors.record_recent(actor=member_a)} == visible
 
 
 def test_a_scope_change_is_audited_and_super_admins_always_see_all(office, tenant_a_admin, contacts_a):
-    services.record_scope_set(actor=tenant_a_admin, user=tenant_a_admin, object_type=contacts_a, scope="owned")
+    record_services.record_scope_set(actor=tenant_a_admin, user=tenant_a_admin, object_type=contacts_a, scope="owned")
 
-    assert selectors.record_list(actor=tenant_a_admin, object_type=contacts_a).count() == 3
+    assert record_selectors.record_list(actor=tenant_a_admin, object_type=contacts_a).count() == 3
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.RECORD_SCOPE_CHANGED).count() == 1
 
 
 def test_only_super_admins_set_scopes(member_a, contacts_a):
     with pytest.raises(PermissionDenied):
-        services.record_scope_set(actor=member_a, user=member_a, object_type=contacts_a, scope="all")
+        record_services.record_scope_set(actor=member_a, user=member_a, object_type=contacts_a, scope="all")
 
 
 def test_associations_to_hidden_records_are_not_shown(office, tenant_a_admin, member_a, contacts_a):
-    services.association_create(actor=tenant_a_admin, from_record=office["own"], to_record=office["other"])
-    services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
+    record_services.association_create(actor=tenant_a_admin, from_record=office["own"], to_record=office["other"])
+    record_services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
 
-    assert selectors.record_associations(actor=member_a, record=office["own"]) == []
+    assert record_selectors.record_associations(actor=member_a, record=office["own"]) == []
 
 
 def test_recent_records_are_the_newest_changes_of_every_type(tenant_a_admin, contacts_a, companies_a):
     def make(object_type, name):
         key = "firstname" if object_type == contacts_a else "name"
-        return services.record_create(actor=tenant_a_admin, object_type=object_type, values={key: name})
+        return record_services.record_create(actor=tenant_a_admin, object_type=object_type, values={key: name})
 
     made = [make(contacts_a, "c1"), make(companies_a, "k1"), make(contacts_a, "c2"), make(companies_a, "k2")]
-    services.record_update(actor=tenant_a_admin, record=made[0], values={"firstname": "c1 again"})
+    record_services.record_update(actor=tenant_a_admin, record=made[0], values={"firstname": "c1 again"})
 
-    recent = selectors.record_recent(actor=tenant_a_admin, limit=3)
+    recent = record_selectors.record_recent(actor=tenant_a_admin, limit=3)
 
     assert [record.pk for record in recent] == [made[0].pk, made[3].pk, made[2].pk]

@@ -3,11 +3,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from crm import selectors, services
 from crm.models import Record
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
 
 
 @pytest.fixture
 def ada_lovelace(tenant_a_admin, contacts_a) -> Record:
-    return services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin,
         object_type=contacts_a,
         values={"firstname": "Ada", "lastname": "Lovelace", "email": "ada@analytical.test"},
@@ -22,7 +24,7 @@ def test_it_creates_a_record_with_clean_values_and_a_display_name(ada_lovelace, 
 
 
 def test_it_updates_some_values_and_clears_others(ada_lovelace, member_a):
-    record = services.record_update(
+    record = record_services.record_update(
         actor=member_a, record=ada_lovelace, values={"lastname": "King", "email": None, "lifecyclestage": "Lead"}
     )
 
@@ -33,7 +35,7 @@ def test_it_updates_some_values_and_clears_others(ada_lovelace, member_a):
 
 def test_a_bad_value_changes_nothing(ada_lovelace, tenant_a_admin):
     with pytest.raises(ValidationError) as error:
-        services.record_update(
+        record_services.record_update(
             actor=tenant_a_admin, record=ada_lovelace, values={"firstname": "Augusta", "lifecyclestage": "vip"}
         )
 
@@ -44,16 +46,16 @@ def test_a_bad_value_changes_nothing(ada_lovelace, tenant_a_admin):
 
 def test_a_required_value_is_needed_to_create_and_cannot_be_cleared(tenant_a_admin, companies_a):
     with pytest.raises(ValidationError) as error:
-        services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"domain": "x.test"})
+        record_services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"domain": "x.test"})
     assert error.value.message_dict == {"name": ["Company name (name): a value is required."]}
 
-    company = services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "Acme"})
+    company = record_services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "Acme"})
     with pytest.raises(ValidationError):
-        services.record_update(actor=tenant_a_admin, record=company, values={"name": ""})
+        record_services.record_update(actor=tenant_a_admin, record=company, values={"name": ""})
 
 
 def test_it_deletes_a_record(ada_lovelace, member_a):
-    services.record_delete(actor=member_a, record=ada_lovelace)
+    record_services.record_delete(actor=member_a, record=ada_lovelace)
 
     assert not Record.objects.filter(pk=ada_lovelace.pk).exists()
 
@@ -62,69 +64,74 @@ class TestTenantIsolation:
     def test_another_tenant_cannot_list_the_records(self, ada_lovelace, tenant_b_user, contacts_a):
         contacts_b = selectors.object_type_get(actor=tenant_b_user, name="contacts")
 
-        assert list(selectors.record_list(actor=tenant_b_user, object_type=contacts_b)) == []
-        assert list(selectors.record_list(actor=tenant_b_user, object_type=contacts_a)) == []
+        assert list(record_selectors.record_list(actor=tenant_b_user, object_type=contacts_b)) == []
+        assert list(record_selectors.record_list(actor=tenant_b_user, object_type=contacts_a)) == []
 
     def test_another_tenant_cannot_fetch_a_record(self, ada_lovelace, tenant_b_user):
         with pytest.raises(Record.DoesNotExist):
-            selectors.record_get(actor=tenant_b_user, record_id=ada_lovelace.pk)
+            record_selectors.record_get(actor=tenant_b_user, record_id=ada_lovelace.pk)
 
     def test_another_tenant_cannot_update_or_delete_a_record(self, ada_lovelace, tenant_b_user):
         with pytest.raises(Record.DoesNotExist):
-            services.record_update(actor=tenant_b_user, record=ada_lovelace, values={"firstname": "Eve"})
+            record_services.record_update(actor=tenant_b_user, record=ada_lovelace, values={"firstname": "Eve"})
         with pytest.raises(Record.DoesNotExist):
-            services.record_delete(actor=tenant_b_user, record=ada_lovelace)
+            record_services.record_delete(actor=tenant_b_user, record=ada_lovelace)
 
         ada_lovelace.refresh_from_db()
         assert ada_lovelace.properties["firstname"] == "Ada"
 
     def test_another_tenant_cannot_create_records_of_our_object_type(self, tenant_b_user, contacts_a):
         with pytest.raises(Exception, match="No such object type"):
-            services.record_create(actor=tenant_b_user, object_type=contacts_a, values={"firstname": "Eve"})
+            record_services.record_create(actor=tenant_b_user, object_type=contacts_a, values={"firstname": "Eve"})
 
     def test_another_tenant_cannot_associate_our_records(self, ada_lovelace, tenant_b_user, tenant_a_admin):
         contacts_b = selectors.object_type_get(actor=tenant_b_user, name="contacts")
-        eve = services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"firstname": "Eve"})
+        eve = record_services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"firstname": "Eve"})
 
         with pytest.raises(Record.DoesNotExist):
-            services.association_create(actor=tenant_b_user, from_record=eve, to_record=ada_lovelace)
+            record_services.association_create(actor=tenant_b_user, from_record=eve, to_record=ada_lovelace)
         with pytest.raises(Record.DoesNotExist):
-            services.association_create(actor=tenant_a_admin, from_record=ada_lovelace, to_record=eve)
+            record_services.association_create(actor=tenant_a_admin, from_record=ada_lovelace, to_record=eve)
 
     def test_a_platform_operator_sees_no_tenant_records(self, ada_lovelace, operator, contacts_a):
         assert list(selectors.object_type_list(actor=operator)) == []
-        assert list(selectors.record_list(actor=operator, object_type=contacts_a)) == []
+        assert list(record_selectors.record_list(actor=operator, object_type=contacts_a)) == []
         with pytest.raises(Record.DoesNotExist):
-            selectors.record_get(actor=operator, record_id=ada_lovelace.pk)
+            record_selectors.record_get(actor=operator, record_id=ada_lovelace.pk)
         with pytest.raises(PermissionDenied):
-            services.record_update(actor=operator, record=ada_lovelace, values={"firstname": "Op"})
+            record_services.record_update(actor=operator, record=ada_lovelace, values={"firstname": "Op"})
 
     def test_a_malformed_id_is_just_not_found(self, tenant_a_admin):
         with pytest.raises(Record.DoesNotExist):
-            selectors.record_get(actor=tenant_a_admin, record_id="../../etc/passwd")
+            record_selectors.record_get(actor=tenant_a_admin, record_id="../../etc/passwd")
 
 
 def test_it_associates_records_both_ways(ada_lovelace, tenant_a_admin, companies_a):
-    company = services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "Analytical"})
+    company = record_services.record_create(
+        actor=tenant_a_admin, object_type=companies_a, values={"name": "Analytical"}
+    )
 
-    services.association_create(actor=tenant_a_admin, from_record=ada_lovelace, to_record=company)
-    services.association_create(actor=tenant_a_admin, from_record=ada_lovelace, to_record=company)  # idempotent
+    record_services.association_create(actor=tenant_a_admin, from_record=ada_lovelace, to_record=company)
+    record_services.association_create(actor=tenant_a_admin, from_record=ada_lovelace, to_record=company)  # idempotent
 
-    assert selectors.record_associations(actor=tenant_a_admin, record=ada_lovelace) == [(company, "")]
-    assert selectors.record_associations(actor=tenant_a_admin, record=company) == [(ada_lovelace, "")]
+    assert record_selectors.record_associations(actor=tenant_a_admin, record=ada_lovelace) == [(company, "")]
+    assert record_selectors.record_associations(actor=tenant_a_admin, record=company) == [(ada_lovelace, "")]
 
 
 def test_a_record_cannot_be_associated_with_itself(ada_lovelace, tenant_a_admin):
     with pytest.raises(ValidationError):
-        services.association_create(actor=tenant_a_admin, from_record=ada_lovelace, to_record=ada_lovelace)
+        record_services.association_create(actor=tenant_a_admin, from_record=ada_lovelace, to_record=ada_lovelace)
 
 
 def test_search_matches_name_email_and_domain(ada_lovelace, tenant_a_admin, contacts_a, companies_a):
-    services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "X", "domain": "acme.io"})
+    record_services.record_create(
+        actor=tenant_a_admin, object_type=companies_a, values={"name": "X", "domain": "acme.io"}
+    )
 
     def found(object_type, text):
         return [
-            r.display_name for r in selectors.record_list(actor=tenant_a_admin, object_type=object_type, search=text)
+            r.display_name
+            for r in record_selectors.record_list(actor=tenant_a_admin, object_type=object_type, search=text)
         ]
 
     assert found(contacts_a, "lovel") == ["Ada Lovelace"]
@@ -137,7 +144,7 @@ def test_bulk_create_reports_every_bad_row_and_inserts_nothing(tenant_a_admin, c
     rows = [{"firstname": "Ok"}, {"lifecyclestage": "nope"}, {"colour": "red"}]
 
     with pytest.raises(ValidationError) as error:
-        services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+        record_services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
 
     assert set(error.value.message_dict) == {"row 2", "row 3"}
     assert not Record.objects.exists()
@@ -145,10 +152,14 @@ def test_bulk_create_reports_every_bad_row_and_inserts_nothing(tenant_a_admin, c
 
 def test_a_property_named_like_a_lookup_filters_by_its_value(tenant_a_admin, contacts_a):
     services.property_definition_create(actor=tenant_a_admin, object_type=contacts_a, name="contains", label="Contains")
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "A", "contains": "x"})
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "B", "contains": "y"})
+    record_services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "A", "contains": "x"}
+    )
+    record_services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "B", "contains": "y"}
+    )
 
-    found = selectors.record_list(
+    found = record_selectors.record_list(
         actor=tenant_a_admin, object_type=contacts_a, filters={"contains": "x", "firstname": "A"}
     )
 

@@ -9,6 +9,7 @@ from accounts.sudo import CONFIRMED_AT
 from audit.models import AuditEvent
 from crm import services
 from crm.models import PropertyDefinition, Record, RecordScope
+from crm.records import services as record_services
 from sensitive import grants
 from sensitive.models import SensitiveValue
 from tests.conftest import VerifiedClient
@@ -221,7 +222,7 @@ def test_a_super_admin_edits_a_property(admin_client, plan):
 
 def test_an_option_in_use_cannot_be_removed(admin_client, plan, tenant_a_admin, contacts_a):
     for _ in range(2):
-        services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"plan": "pro"})
+        record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"plan": "pro"})
 
     response = admin_client.post(
         reverse("settings_property_edit", args=["contacts", "plan"]),
@@ -245,7 +246,7 @@ def test_options_in_use_are_found_whatever_the_property_is_named(tenant_a_admin,
         data_type="enumeration",
         options=[{"value": "nuts", "label": "Nuts"}, {"value": "milk", "label": "Milk"}],
     )
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"contains": "nuts"})
+    record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"contains": "nuts"})
 
     with pytest.raises(ValidationError) as error:
         services.property_definition_update(
@@ -334,7 +335,7 @@ def test_raising_sensitivity_says_what_happens_and_needs_the_typed_name(
     admin_client, tenant_a_admin, contacts_a, django_capture_on_commit_callbacks
 ):
     for number in ("+44 1", "+44 2", "+44 3"):
-        services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"phone": number})
+        record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"phone": number})
     url = reverse("settings_property_sensitivity", args=["contacts", "phone"])
 
     page = _page(admin_client.get(url, {"to": "sensitive"}))

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from crm import services
 from crm.models import PropertyDefinition
+from crm.records import services as record_services
 
 S = PropertyDefinition.Sensitivity
 CANARY = "Zq7canary"
@@ -65,7 +66,7 @@ def sensitive_properties(tenant_a_admin, contacts_a):
 
 @pytest.fixture
 def person(tenant_a_admin, contacts_a, plain_properties, sensitive_properties):
-    return services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Pat"})
+    return record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Pat"})
 
 
 def _messages(errors) -> list[str]:
@@ -79,7 +80,7 @@ def test_service_errors_name_each_property_and_never_echo_the_value(
     definitions = plain_properties if sensitivity == S.NONE else sensitive_properties
 
     with pytest.raises(ValidationError) as error:
-        services.record_update(
+        record_services.record_update(
             actor=tenant_a_admin, record=person, values={d.name: INVALID[t] for t, d in definitions.items()}
         )
 

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from crm import services
+from crm.records import services as record_services
 from tests.conftest import PASSWORD
 
 
@@ -22,8 +22,10 @@ def test_the_index_lists_and_searches_records(client, member_a, alan):
 
 
 def test_the_record_page_shows_values_and_associations(client, member_a, alan, tenant_a_admin, companies_a):
-    company = services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "Analytical"})
-    services.association_create(actor=tenant_a_admin, from_record=alan, to_record=company)
+    company = record_services.record_create(
+        actor=tenant_a_admin, object_type=companies_a, values={"name": "Analytical"}
+    )
+    record_services.association_create(actor=tenant_a_admin, from_record=alan, to_record=company)
     client.force_login(member_a)
 
     page = client.get(reverse("record_detail", args=["contacts", alan.pk])).content.decode()

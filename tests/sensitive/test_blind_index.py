@@ -2,8 +2,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from audit.models import AuditEvent
-from crm import selectors as crm_selectors
 from crm import services
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
 from sensitive import selectors
 from sensitive.models import SensitiveValue
 
@@ -15,7 +16,7 @@ def patients(tenant_a_admin, contacts_a, salary, diagnosis):
         {"firstname": "B", "annual_salary": 60_000, "diagnosis": "diabetes"},
         {"firstname": "C", "annual_salary": 50_000},
     ]
-    return services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+    return record_services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
 
 
 def test_equality_finds_exactly_the_matching_records(patients, tenant_a_admin, salary):
@@ -34,7 +35,7 @@ def test_searchable_values_carry_a_truncated_index_and_others_none(patients, sal
 def test_candidates_that_collide_are_confirmed_by_decrypting(tenant_a_admin, contacts_a, salary, settings):
     settings.SENSITIVE_BLIND_INDEX_BITS = 1  # every other value collides
     rows = [{"annual_salary": 1_000 + i} for i in range(40)]
-    records = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+    records = record_services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
 
     found = selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=1_007)
 
@@ -50,7 +51,7 @@ def test_text_is_matched_without_regard_to_case_and_spacing(tenant_a_admin, cont
         sensitivity="sensitive",
         searchable=True,
     )
-    record = services.record_create(
+    record = record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"nationality": "New  Zealand"}
     )
 
@@ -65,7 +66,7 @@ def test_a_user_who_may_not_view_cannot_filter(patients, member_a, salary):
 
 
 def test_record_list_filters_on_sensitive_properties_through_the_index(patients, tenant_a_admin, contacts_a):
-    found = crm_selectors.record_list(
+    found = record_selectors.record_list(
         actor=tenant_a_admin, object_type=contacts_a, filters={"diagnosis": "asthma"}, reveal=True
     )
 

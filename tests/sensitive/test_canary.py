@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from crm import services
 from crm.models import PropertyDefinition
+from crm.records import services as record_services
 from sensitive import selectors
-from sensitive import services as sensitive_services
+from sensitive.sensitivity import property_sensitivity_change
 
 S = PropertyDefinition.Sensitivity
 CANARIES = {
@@ -65,7 +66,7 @@ def test_no_sensitive_value_is_stored_or_logged_outside_its_ciphertext(
         )
 
     # and a plain value that becomes sensitive later (its plain life before that may be logged)
-    person = services.record_create(
+    person = record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Plain", "phone": CANARIES["raised"]}
     )
     logs.clear()
@@ -73,13 +74,13 @@ def test_no_sensitive_value_is_stored_or_logged_outside_its_ciphertext(
     # when: values go in through every path that exists
     phone = PropertyDefinition.objects.get(object_type=contacts_a, name="phone")
     with django_capture_on_commit_callbacks(execute=True):
-        sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity=S.SENSITIVE)
+        property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity=S.SENSITIVE)
     person.refresh_from_db()
-    services.record_update(
+    record_services.record_update(
         actor=tenant_a_admin, record=person, values={"gov_id": CANARIES["create"], "salary": CANARIES["number"]}
     )
-    services.record_update(actor=tenant_a_admin, record=person, values={"notes": CANARIES["update"]})
-    services.records_bulk_create(
+    record_services.record_update(actor=tenant_a_admin, record=person, values={"notes": CANARIES["update"]})
+    record_services.records_bulk_create(
         actor=tenant_a_admin, object_type=contacts_a, rows=[{"firstname": "Bulk", "gov_id": CANARIES["bulk"]}]
     )
     client.force_login(tenant_a_admin)
@@ -99,7 +100,9 @@ def test_no_sensitive_value_is_stored_or_logged_outside_its_ciphertext(
     selectors.value_reveal(actor=tenant_a_admin, record=person, name="gov_id")
     selectors.record_ids_matching(actor=tenant_a_admin, definition=phone, value=CANARIES["raised"])
     client.get(reverse("record_detail", args=["contacts", person.pk]))
-    services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"gov_id": CANARIES["create"] + "2"})
+    record_services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"gov_id": CANARIES["create"] + "2"}
+    )
 
     # then: they read back...
     readings = selectors.values_read(actor=tenant_a_admin, records=[person], reveal=True)[person.pk]

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from accounts import services as account_services
-from crm import selectors as crm_selectors
-from crm import services
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
 from sensitive import grants, permissions, selectors
 from sensitive.readings import State
 from tests.factories import grant, make_property, make_record
@@ -66,7 +66,7 @@ def test_the_choke_point(world, persona, access, sensitivity):
         with pytest.raises(PermissionDenied):
             selectors.values_read(actor=actor, records=[record])
         with pytest.raises((PermissionDenied, type(record).DoesNotExist)):
-            services.record_update(actor=actor, record=record, values={name: "X"})
+            record_services.record_update(actor=actor, record=record, values={name: "X"})
         return
 
     reading = selectors.values_read(actor=actor, records=[record])[record.pk][name]
@@ -79,11 +79,11 @@ def test_the_choke_point(world, persona, access, sensitivity):
         assert reading.value == SECRET[sensitivity] and revealed.value == SECRET[sensitivity]
 
     if _may_edit(persona, access):
-        services.record_update(actor=actor, record=record, values={name: "CHANGED"})
+        record_services.record_update(actor=actor, record=record, values={name: "CHANGED"})
         assert selectors.value_reveal(actor=world["cast"]["super_admin"], record=record, name=name).value == "CHANGED"
     else:
         with pytest.raises(PermissionDenied, match=name):
-            services.record_update(actor=actor, record=record, values={name: "CHANGED"})
+            record_services.record_update(actor=actor, record=record, values={name: "CHANGED"})
 
 
 @pytest.mark.parametrize("sensitivity", list(SECRET))
@@ -95,7 +95,7 @@ def test_the_selectors(world, persona, access, sensitivity):
 
     def search():
         return list(
-            crm_selectors.record_list(
+            record_selectors.record_list(
                 actor=actor, object_type=world["contacts"], filters={name: SECRET[sensitivity]}, reveal=True
             )
         )
@@ -103,7 +103,7 @@ def test_the_selectors(world, persona, access, sensitivity):
     if persona in ("other_tenant", "operator"):
         assert search() == []
         with pytest.raises(type(world["record"]).DoesNotExist):
-            crm_selectors.record_get(actor=actor, record_id=world["record"].pk)
+            record_selectors.record_get(actor=actor, record_id=world["record"].pk)
     elif _may_view(persona):
         assert search() == [world["record"]]
     else:

@@ -11,6 +11,7 @@ from django.db import connection
 
 from audit.models import AuditEvent
 from crm import services
+from crm.records import services as record_services
 from sensitive import keys, rotation, selectors
 from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue, TenantKeyset
@@ -20,7 +21,7 @@ from sensitive.readings import State
 @pytest.fixture
 def many(tenant_a_admin, contacts_a, salary):
     rows = [{"firstname": f"P{i}", "annual_salary": 1_000 + i} for i in range(120)]
-    return services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+    return record_services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
 
 
 def _salaries(actor, records):
@@ -75,7 +76,7 @@ def test_a_rotation_killed_before_the_new_key_is_primary_resumes(tenant_a, tenan
 
 def test_a_write_during_a_rotation_is_not_overwritten(tenant_a, tenant_a_admin, many):
     rotation.tenant_key_rotate(tenant=tenant_a, batch_size=10, max_batches=1)
-    services.record_update(actor=tenant_a_admin, record=many[-1], values={"annual_salary": 7})
+    record_services.record_update(actor=tenant_a_admin, record=many[-1], values={"annual_salary": 7})
 
     rotation.tenant_key_rotate(tenant=tenant_a, batch_size=10)
 
@@ -138,7 +139,7 @@ def test_a_blind_index_key_rotation_killed_halfway_keeps_filters_exact_and_finis
 
 def test_a_value_written_during_a_blind_index_rotation_is_found(tenant_a, tenant_a_admin, many, salary):
     rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10, max_batches=1)
-    services.record_update(actor=tenant_a_admin, record=many[3], values={"annual_salary": 424_242})
+    record_services.record_update(actor=tenant_a_admin, record=many[3], values={"annual_salary": 424_242})
 
     rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10)
 
@@ -160,7 +161,9 @@ def test_a_searchable_property_created_during_a_blind_index_rotation_keeps_its_i
                 sensitivity="sensitive",
                 searchable=True,
             )
-            record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"iban": "DE89 3704"})
+            record = record_services.record_create(
+                actor=tenant_a_admin, object_type=contacts_a, values={"iban": "DE89 3704"}
+            )
             made.update(iban=iban, record=record)
 
     result = rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, progress=create_once)
@@ -200,7 +203,9 @@ def test_a_rotation_waits_for_an_import_that_took_the_old_keys(
 
     def import_rows():
         rows = [{"firstname": "Imp", "annual_salary": 777_777}]
-        imported["records"] = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+        imported["records"] = record_services.records_bulk_create(
+            actor=tenant_a_admin, object_type=contacts_a, rows=rows
+        )
         connection.close()
 
     importer = threading.Thread(target=import_rows)
@@ -235,9 +240,9 @@ def test_shredding_makes_values_unreadable_for_good(tenant_a, tenant_a_admin, ma
     keyset = TenantKeyset.objects.get(tenant=tenant_a)
     assert bytes(keyset.aead_keyset) == b"" and bytes(keyset.prf_keyset) == b""
     with pytest.raises(keys.TenantKeysDestroyed):
-        services.record_update(actor=tenant_a_admin, record=many[0], values={"annual_salary": 5})
+        record_services.record_update(actor=tenant_a_admin, record=many[0], values={"annual_salary": 5})
     # plain values still work
-    services.record_update(actor=tenant_a_admin, record=many[0], values={"firstname": "Still here"})
+    record_services.record_update(actor=tenant_a_admin, record=many[0], values={"firstname": "Still here"})
 
 
 def test_master_key_rotation_rewraps_every_tenant_and_drops_the_old_key(

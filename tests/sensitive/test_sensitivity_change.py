@@ -7,13 +7,13 @@ from django.db import connection
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from crm import selectors as selectors_crm
-from crm import services
 from crm.models import PropertyDefinition, Record
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
 from sensitive import selectors
-from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue
 from sensitive.readings import State
+from sensitive.sensitivity import property_sensitivity_change
 
 S = PropertyDefinition.Sensitivity
 
@@ -26,11 +26,11 @@ def phone(tenant_a_admin, contacts_a):
 @pytest.fixture
 def callers(tenant_a_admin, contacts_a):
     people = [
-        services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": f"P{i}"})
+        record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": f"P{i}"})
         for i in range(5)
     ]
     return [
-        services.record_update(actor=tenant_a_admin, record=person, values={"phone": f"+44 20 7946 00{i:02d}"})
+        record_services.record_update(actor=tenant_a_admin, record=person, values={"phone": f"+44 20 7946 00{i:02d}"})
         for i, person in enumerate(people)
     ]
 
@@ -41,7 +41,7 @@ def change(tenant_a_admin, django_capture_on_commit_callbacks):
 
     def _change(definition, sensitivity):
         with django_capture_on_commit_callbacks(execute=True):
-            sensitive_services.property_sensitivity_change(
+            property_sensitivity_change(
                 actor=tenant_a_admin, definition=definition, sensitivity=sensitivity
             )
 
@@ -65,7 +65,7 @@ def test_raising_moves_values_into_ciphertext_and_out_of_the_json_and_history(ph
 
 
 def test_raising_the_display_property_removes_it_from_the_display_name(tenant_a_admin, contacts_a, change):
-    person = services.record_create(
+    person = record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Zelda", "lastname": "Quist"}
     )
     lastname = PropertyDefinition.objects.get(object_type=contacts_a, name="lastname")
@@ -98,7 +98,7 @@ def test_between_sensitive_levels_nothing_moves(salary, rosalind, tenant_a_admin
 def test_only_a_super_admin_changes_sensitivity(salary, member_a, tenant_b_user):
     for actor in (member_a, tenant_b_user):
         with pytest.raises(PermissionDenied):
-            sensitive_services.property_sensitivity_change(actor=actor, definition=salary, sensitivity=S.NONE)
+            property_sensitivity_change(actor=actor, definition=salary, sensitivity=S.NONE)
     salary.refresh_from_db()
     assert salary.sensitivity == S.SENSITIVE
 
@@ -132,15 +132,15 @@ def test_raising_a_property_that_names_records_leaves_its_old_value_in_no_change
     tenant_a_admin, contacts_a, companies_a, member_a, change
 ):
     # given: contacts named Zelda, with history of every kind: created, renamed, reassigned, deleted, linked
-    zelda = services.record_create(
+    zelda = record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Zelda", "lastname": "Quist"}
     )
-    services.record_update(actor=tenant_a_admin, record=zelda, values={"lastname": "Quist-Ray"})
-    services.record_update(actor=tenant_a_admin, record=zelda, values={}, owner=member_a)
-    gone = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Zelda"})
-    services.record_delete(actor=tenant_a_admin, record=gone)
-    acme = services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "Acme"})
-    services.association_create(actor=tenant_a_admin, from_record=zelda, to_record=acme)
+    record_services.record_update(actor=tenant_a_admin, record=zelda, values={"lastname": "Quist-Ray"})
+    record_services.record_update(actor=tenant_a_admin, record=zelda, values={}, owner=member_a)
+    gone = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Zelda"})
+    record_services.record_delete(actor=tenant_a_admin, record=gone)
+    acme = record_services.record_create(actor=tenant_a_admin, object_type=companies_a, values={"name": "Acme"})
+    record_services.association_create(actor=tenant_a_admin, from_record=zelda, to_record=acme)
     firstname = PropertyDefinition.objects.get(object_type=contacts_a, name="firstname")
     assert _log_rows_containing("Zelda")
 
@@ -160,7 +160,7 @@ def raised_not_moved(tenant_a_admin, django_capture_on_commit_callbacks):
 
     def _raise(definition):
         with django_capture_on_commit_callbacks(execute=False) as queued:
-            sensitive_services.property_sensitivity_change(
+            property_sensitivity_change(
                 actor=tenant_a_admin, definition=definition, sensitivity=S.SENSITIVE
             )
         return queued
@@ -170,7 +170,7 @@ def raised_not_moved(tenant_a_admin, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def zelda(tenant_a_admin, contacts_a):
-    return services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin,
         object_type=contacts_a,
         values={"firstname": "Zelda", "lastname": "Quist", "email": "zelda@quist.test"},
@@ -201,7 +201,7 @@ def test_while_values_move_quick_search_does_not_find_them(zelda, contacts_a, ra
 
     # then
     assert "Quist" not in page
-    assert not selectors_crm.record_list(actor=member_a, object_type=contacts_a, search="zelda@quist").exists()
+    assert not record_selectors.record_list(actor=member_a, object_type=contacts_a, search="zelda@quist").exists()
 
 
 def test_while_values_move_the_admin_shows_no_plain_copy_and_a_save_keeps_the_value(

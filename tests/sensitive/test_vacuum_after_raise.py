@@ -6,9 +6,9 @@ import pytest
 from auditlog.models import LogEntry
 from django.db import connection
 
-from crm import services
 from crm.models import PropertyDefinition, Record
-from sensitive import services as sensitive_services
+from crm.records import services as record_services
+from sensitive.sensitivity import property_sensitivity_change
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -28,7 +28,7 @@ def _last_vacuums(tables: list[str]) -> dict:
 def test_a_raise_vacuums_the_records_and_their_history_once_the_values_moved(tenant_a_admin, contacts_a):
     # given: contacts with a plain phone number
     for i in range(3):
-        services.record_create(
+        record_services.record_create(
             actor=tenant_a_admin, object_type=contacts_a, values={"firstname": f"P{i}", "phone": "+44 20 7946 0555"}
         )
     phone = PropertyDefinition.objects.get(object_type=contacts_a, name="phone")
@@ -38,7 +38,7 @@ def test_a_raise_vacuums_the_records_and_their_history_once_the_values_moved(ten
         (started,) = cursor.fetchone()
 
     # when: the raise commits and its move runs (in-process, as in the embedded default)
-    sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+    property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
 
     # then
     phone.refresh_from_db()

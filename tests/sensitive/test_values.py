@@ -5,8 +5,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 
 from audit.models import AuditEvent
+from crm import selectors as crm_selectors
 from crm import services
 from crm.models import PropertyDefinition
+from crm.records import services as record_services
 from sensitive import selectors
 from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue
@@ -41,7 +43,7 @@ def test_every_data_type_round_trips(tenant_a_admin, contacts_a, _case, data_typ
         sensitivity=S.SENSITIVE,
     )
 
-    record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"secret": given})
+    record = record_services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"secret": given})
 
     assert "secret" not in record.properties
     reading = selectors.values_read(actor=tenant_a_admin, records=[record])[record.pk]["secret"]
@@ -85,7 +87,7 @@ def test_a_member_cannot_reveal(rosalind, member_a):
 
 def test_a_member_cannot_write_and_the_error_names_the_property(rosalind, member_a):
     with pytest.raises(PermissionDenied, match=r"Annual salary \(annual_salary\)"):
-        services.record_update(actor=member_a, record=rosalind, values={"annual_salary": 1})
+        record_services.record_update(actor=member_a, record=rosalind, values={"annual_salary": 1})
 
     assert (
         selectors.values_read(actor=rosalind.tenant.users.get(role="super_admin"), records=[rosalind])[rosalind.pk][
@@ -96,7 +98,7 @@ def test_a_member_cannot_write_and_the_error_names_the_property(rosalind, member
 
 
 def test_a_member_still_edits_the_plain_values_of_the_record(rosalind, member_a):
-    services.record_update(actor=member_a, record=rosalind, values={"firstname": "Augusta"})
+    record_services.record_update(actor=member_a, record=rosalind, values={"firstname": "Augusta"})
 
     rosalind.refresh_from_db()
     assert rosalind.properties["firstname"] == "Augusta"
@@ -116,7 +118,7 @@ def test_another_tenant_cannot_read_or_write(rosalind, tenant_b_user):
 
 
 def test_clearing_a_value_deletes_its_ciphertext(rosalind, tenant_a_admin):
-    services.record_update(actor=tenant_a_admin, record=rosalind, values={"annual_salary": None})
+    record_services.record_update(actor=tenant_a_admin, record=rosalind, values={"annual_salary": None})
 
     assert not SensitiveValue.objects.filter(record=rosalind, property__name="annual_salary").exists()
     reading = selectors.values_read(actor=tenant_a_admin, records=[rosalind])[rosalind.pk]["annual_salary"]
@@ -125,13 +127,13 @@ def test_clearing_a_value_deletes_its_ciphertext(rosalind, tenant_a_admin):
 
 def test_a_bad_sensitive_value_is_a_validation_error_naming_it(rosalind, tenant_a_admin):
     with pytest.raises(ValidationError) as error:
-        services.record_update(actor=tenant_a_admin, record=rosalind, values={"annual_salary": "a lot"})
+        record_services.record_update(actor=tenant_a_admin, record=rosalind, values={"annual_salary": "a lot"})
 
     assert "annual_salary" in error.value.message_dict
 
 
 def test_a_ciphertext_moved_to_another_record_does_not_decrypt(rosalind, tenant_a_admin, contacts_a, caplog):
-    bob = services.record_create(
+    bob = record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Bob", "annual_salary": 10}
     )
     stolen = SensitiveValue.objects.get(record=rosalind, property__name="annual_salary").ciphertext
@@ -154,7 +156,7 @@ def test_a_ciphertext_moved_to_another_property_does_not_decrypt(rosalind, tenan
 
 
 def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(rosalind, tenant_b_user):
-    contacts_b = tenant_b_user.tenant and services.selectors.object_type_get(actor=tenant_b_user, name="contacts")
+    contacts_b = tenant_b_user.tenant and crm_selectors.object_type_get(actor=tenant_b_user, name="contacts")
     salary_b = services.property_definition_create(
         actor=tenant_b_user,
         object_type=contacts_b,
@@ -163,7 +165,7 @@ def test_a_ciphertext_moved_to_another_tenant_does_not_decrypt(rosalind, tenant_
         data_type="number",
         sensitivity=S.SENSITIVE,
     )
-    eve = services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"annual_salary": 1})
+    eve = record_services.record_create(actor=tenant_b_user, object_type=contacts_b, values={"annual_salary": 1})
     stolen = SensitiveValue.objects.get(record=rosalind, property__name="annual_salary").ciphertext
     SensitiveValue.objects.filter(record=eve, property=salary_b).update(ciphertext=stolen)
 
@@ -192,7 +194,7 @@ def test_a_reading_never_shows_its_value_in_repr(rosalind, tenant_a_admin):
 
 def test_a_bulk_read_is_one_audit_event_with_names_and_ids_only(tenant_a_admin, contacts_a, salary):
     rows = [{"firstname": f"P{i}", "annual_salary": 50_000 + i} for i in range(30)]
-    records = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+    records = record_services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
     AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)
 
     readings = selectors.values_read(actor=tenant_a_admin, records=records)
@@ -233,7 +235,7 @@ def test_no_value_leaves_a_read_whose_audit_event_was_not_written(rosalind, tena
 
 def test_a_bulk_read_does_not_query_per_value(tenant_a_admin, contacts_a, salary, django_assert_max_num_queries):
     rows = [{"firstname": f"P{i}", "annual_salary": i} for i in range(200)]
-    records = services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
+    records = record_services.records_bulk_create(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
 
     # definitions, state, values; the audit event: savepoint, chain head, event, head, record links, release
     with django_assert_max_num_queries(9):
@@ -249,6 +251,8 @@ def test_dates_round_trip_through_the_form_helpers(tenant_a_admin, contacts_a):
         data_type="date",
         sensitivity=S.SENSITIVE,
     )
-    record = services.record_create(actor=tenant_a_admin, object_type=contacts_a, values={"dob": dt.date(1990, 1, 2)})
+    record = record_services.record_create(
+        actor=tenant_a_admin, object_type=contacts_a, values={"dob": dt.date(1990, 1, 2)}
+    )
 
     assert selectors.values_read(actor=tenant_a_admin, records=[record])[record.pk]["dob"].value == "1990-01-02"

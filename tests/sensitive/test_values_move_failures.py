@@ -10,11 +10,11 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditEvent
-from crm import services
 from crm.models import PropertyDefinition, Record
+from crm.records import services as record_services
 from sensitive import selectors
-from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue
+from sensitive.sensitivity import property_sensitivity_change
 from sensitive.tasks import property_values_encrypt_task, property_values_moves_resume_task
 from tests.sensitive.test_worker import BROKER, _start_worker, broker  # noqa: F401
 
@@ -59,7 +59,7 @@ def refusals():
 @pytest.fixture
 def phone_numbers(tenant_a_admin, contacts_a):
     return [
-        services.record_create(
+        record_services.record_create(
             actor=tenant_a_admin, object_type=contacts_a, values={"firstname": f"P{i}", "phone": PHONE}
         )
         for i in range(3)
@@ -85,7 +85,7 @@ def test_a_move_that_fails_once_is_retried_by_the_worker_and_finishes(
     refusals(times=1)
 
     # when: the property is raised and a worker runs the move
-    sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+    property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
     worker = _start_worker()
     try:
         deadline = time.monotonic() + 60
@@ -112,7 +112,7 @@ def test_a_move_that_gives_up_is_recorded_and_the_sweep_resumes_it(
     # given: the property was raised; the database refuses every insert of ciphertext
     phone = PropertyDefinition.objects.get(object_type=contacts_a, name="phone")
     with django_capture_on_commit_callbacks(execute=False):
-        sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+        property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
     refusals(times=None)
 
     # when: the last attempt the task is allowed fails
@@ -128,7 +128,7 @@ def test_a_move_that_gives_up_is_recorded_and_the_sweep_resumes_it(
     assert event.property_names == ["phone"] and event.tenant_id == tenant_a_admin.tenant_id
     assert PHONE not in str(event.details) and "refused by the test" not in str(event.details)
     with pytest.raises(Exception, match="failed"):
-        sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="none")
+        property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="none")
 
     # when: the cause is fixed and the periodic sweep runs
     _allow_new_ciphertext()
@@ -148,7 +148,7 @@ def test_the_sweep_leaves_a_move_that_is_making_progress_alone(
     # given: a raise whose move was queued a moment ago
     phone = PropertyDefinition.objects.get(object_type=contacts_a, name="phone")
     with django_capture_on_commit_callbacks(execute=False):
-        sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+        property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
 
     # when
     with django_capture_on_commit_callbacks(execute=True) as queued:

@@ -13,11 +13,12 @@ import redis
 from django.db import connection
 
 from config.celery import app as celery_app
-from crm import selectors, services
 from crm.models import PropertyDefinition, Record
+from crm.records import selectors as record_selectors
+from crm.records import services as record_services
 from sensitive import selectors as sensitive_selectors
-from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue
+from sensitive.sensitivity import property_sensitivity_change
 
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
 PHONE = "+44 20 7946 0999"
@@ -70,7 +71,7 @@ def _start_worker() -> subprocess.Popen:
 def test_a_worker_moves_values_and_the_message_carries_only_ids(tenant_a_admin, contacts_a, broker):
     # given: contacts with a plain phone number
     people = [
-        services.record_create(
+        record_services.record_create(
             actor=tenant_a_admin, object_type=contacts_a, values={"firstname": f"P{i}", "phone": PHONE}
         )
         for i in range(3)
@@ -78,7 +79,7 @@ def test_a_worker_moves_values_and_the_message_carries_only_ids(tenant_a_admin, 
     phone = PropertyDefinition.objects.get(object_type=contacts_a, name="phone")
 
     # when: the property is marked sensitive, with no worker running yet
-    sensitive_services.property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
+    property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
 
     # then: the queued message names the property by id, and holds no value
 
@@ -105,7 +106,7 @@ def test_a_worker_moves_values_and_the_message_carries_only_ids(tenant_a_admin, 
     assert not phone.values_moving, output[-3000:]
     assert SensitiveValue.objects.filter(property=phone).count() == 3
     assert not Record.objects.filter(properties__has_key="phone").exists()
-    fresh = list(selectors.record_list(actor=tenant_a_admin, object_type=contacts_a))
+    fresh = list(record_selectors.record_list(actor=tenant_a_admin, object_type=contacts_a))
     readings = sensitive_selectors.values_read(actor=tenant_a_admin, records=fresh)
     assert {readings[p.pk]["phone"].value for p in people} == {PHONE}
     assert "succeeded" in output and PHONE not in output

@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from accounts.models import User
 from accounts.views.settings.forms import RecordScopesForm
 from core.forms import add_errors
-from crm import selectors, services
+from crm import selectors
+from crm.records import services as record_services
 
 
 def record_scopes_form_handle(request: HttpRequest, user: User) -> tuple[RecordScopesForm, bool]:
@@ -20,7 +21,7 @@ def record_scopes_form_handle(request: HttpRequest, user: User) -> tuple[RecordS
         return form, False
     try:
         for name in form.changed_data:
-            services.record_scope_set(
+            record_services.record_scope_set(
                 actor=request.user, user=user, object_type=form.object_types[name], scope=form.cleaned_data[name]
             )
     except (ValidationError, PermissionDenied) as exc:

@@ -9,12 +9,11 @@ from django.shortcuts import redirect, render
 
 from accounts.decorators import super_admin_required
 from core.forms import add_errors
-from crm import selectors
 from crm.models import PropertyDefinition
+from crm.records import selectors as record_selectors
 from crm.ui.settings.forms import SensitivityChoiceForm, SensitivityConfirmForm
 from crm.ui.settings.properties import property_or_404
-from sensitive import grants
-from sensitive import services as sensitive_services
+from sensitive import grants, sensitivity
 
 Sensitivity = PropertyDefinition.Sensitivity
 
@@ -69,7 +68,7 @@ def property_sensitivity(request: HttpRequest, type_name: str, name: str) -> Htt
     form = SensitivityConfirmForm(request.POST or None, initial={"sensitivity": to}, definition=definition)
     if request.method == "POST" and form.is_valid():
         try:
-            definition = sensitive_services.property_sensitivity_change(
+            definition = sensitivity.property_sensitivity_change(
                 actor=request.user, definition=definition, sensitivity=to
             )
         except (ValidationError, PermissionDenied) as exc:
@@ -79,7 +78,9 @@ def property_sensitivity(request: HttpRequest, type_name: str, name: str) -> Htt
             messages.success(request, f"{definition.label} is now {definition.get_sensitivity_display()}.{moving}")
             return redirect("settings_property_list", type_name=definition.object_type.name)
     people = len({line.user.pk for line in grants.property_access_list(actor=request.user, definition=definition)})
-    consequences = sensitivity_consequences(definition, to, selectors.records_with_value_count(definition), people)
+    consequences = sensitivity_consequences(
+        definition, to, record_selectors.records_with_value_count(definition), people
+    )
     return render(
         request,
         "settings/property_sensitivity.html",

@@ -1,29 +1,27 @@
-"""The staff UI: home, object index, record page and record forms; thin views over selectors and services."""
+"""The object index: a sorted, filtered, keyset-paginated table of records, read through the record layer."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.sudo import confirm_first, recently_confirmed, require_sudo_mode
-from crm import selectors, services
-from crm.forms import RecordFilterForm, RecordForm, display_value, sort_choices
+from accounts.sudo import confirm_first, recently_confirmed
+from crm import selectors
 from crm.models import ObjectType, PropertyDefinition, Record
+from crm.records import api as records_api
+from crm.records import selectors as record_selectors
+from crm.ui.forms.filters import RecordFilterForm, sort_choices
+from crm.ui.views.common import object_type_or_404
 from sensitive import filter_tokens
-from sensitive import selectors as sensitive_selectors
-from sensitive.keys import MasterKeyUnavailable, TenantKeysDestroyed
 from sensitive.readings import Reading, State
 
 PAGE_SIZE = 50
@@ -31,24 +29,7 @@ INDEX_COLUMNS = 5
 MAX_COLUMNS = 20
 COLUMNS_SESSION_KEY = "crm.index_columns.{}"
 
-logger = logging.getLogger(__name__)
-
 FILTER_SESSION_ID = "filter_session_id"
-
-
-def _object_type_or_404(request: HttpRequest, name: str) -> ObjectType:
-    try:
-        return selectors.object_type_get(actor=request.user, name=name)
-    except ObjectType.DoesNotExist:
-        raise Http404("No such object type.") from None
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "crm/home.html", {"recent_records": selectors.record_recent(actor=request.user)})
-
-
-# --- the object index -----------------------------------------------------------------------
 
 
 def _index_columns(
@@ -73,13 +54,13 @@ def _index_columns(
 
 def _index_sort(
     request: HttpRequest, object_type: ObjectType, definitions: list[PropertyDefinition], notices: list[str]
-) -> selectors.RecordSort:
+) -> record_selectors.RecordSort:
     value = request.GET.get("sort", "")[:100]
     try:
-        return selectors.record_sort_parse(object_type=object_type, value=value, definitions=definitions)
-    except selectors.InvalidRecordSort as exc:
+        return record_selectors.record_sort_parse(object_type=object_type, value=value, definitions=definitions)
+    except record_selectors.InvalidRecordSort as exc:
         notices.append(f"{exc} Showing the newest first.")
-        return selectors.record_sort_parse(object_type=object_type, value=selectors.RECORD_SORT_DEFAULT)
+        return record_selectors.record_sort_parse(object_type=object_type, value=record_selectors.RECORD_SORT_DEFAULT)
 
 
 def _query_string(params: QueryDict, **changes: str) -> str:
@@ -100,11 +81,11 @@ def _cell(text: Any = None, css: str = "", title: str = "", spoken: str = "") ->
     return {"text": text, "css": css, "title": title, "spoken": spoken}
 
 
-def _sensitive_cell(column: PropertyDefinition, reading: Reading | None) -> dict:
+def _sensitive_cell(reading: Reading | None) -> dict:
     if reading is None or reading.state == State.EMPTY:
         return _cell()
     if reading.is_value:
-        return _cell(display_value(column, reading.value))
+        return _cell(reading.value)  # already the display value
     if reading.state == State.MASKED:
         return _cell(str(reading), "masked", "Hidden: reveal it on the record page", "Hidden value")
     if reading.state == State.RESTRICTED:
@@ -113,20 +94,17 @@ def _sensitive_cell(column: PropertyDefinition, reading: Reading | None) -> dict
 
 
 def _index_rows(request: HttpRequest, records: list[Record], columns: list[PropertyDefinition], base: str) -> list:
-    """Rows for the page; sensitive values read through the choke point in one call for the whole page."""
-    sensitive_names = [column.name for column in columns if column.is_sensitive]
-    readings = (
-        sensitive_selectors.values_read(actor=request.user, records=records, names=sensitive_names, purpose="list")
-        if sensitive_names and records
-        else {}
+    """Rows for the page: the record layer reads the page's sensitive values in one call."""
+    views = records_api.record_views(
+        actor=request.user, records=records, properties=[column.name for column in columns], purpose="list"
     )
     rows = []
-    for record in records:
-        row_readings = readings.get(record.pk, {})
+    for view in views:
+        record = view.record
         cells = [
-            _sensitive_cell(column, row_readings.get(column.name))
+            _sensitive_cell(view.display.get(column.name))
             if column.is_sensitive
-            else _cell(display_value(column, record.properties.get(column.name)))
+            else _cell(view.display.get(column.name))
             for column in columns
         ]
         rows.append(
@@ -141,7 +119,7 @@ def _index_rows(request: HttpRequest, records: list[Record], columns: list[Prope
     return rows
 
 
-def _sort_link(params: QueryDict, sort: selectors.RecordSort, key: str) -> dict:
+def _sort_link(params: QueryDict, sort: record_selectors.RecordSort, key: str) -> dict:
     """The link a sortable header points at (toggling when it is the current sort), and its aria-sort state."""
     current = sort.key == key
     first = f"-{key}" if key in ("created", "updated") else key  # dates: newest first
@@ -150,7 +128,7 @@ def _sort_link(params: QueryDict, sort: selectors.RecordSort, key: str) -> dict:
     return {"url": "?" + _query_string(params, sort=target), "state": state}
 
 
-def _headers(params: QueryDict, sort: selectors.RecordSort, columns: list[PropertyDefinition]) -> dict:
+def _headers(params: QueryDict, sort: record_selectors.RecordSort, columns: list[PropertyDefinition]) -> dict:
     """Name, the chosen columns (sensitive ones are not sortable) and the two dates."""
     return {
         "name": _sort_link(params, sort, "name"),
@@ -212,7 +190,7 @@ def _filter_data(request: HttpRequest, definitions: list[PropertyDefinition], no
 @never_cache
 @sensitive_post_parameters()
 def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
-    object_type = _object_type_or_404(request, type_name)
+    object_type = object_type_or_404(request, type_name)
     definitions = list(selectors.property_definitions(object_type=object_type))
     if request.method == "POST":
         # Controls are posted, so that a sensitive filter value never travels in the address.
@@ -236,24 +214,24 @@ def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
     if filter_form.errors:
         notices.append("Some filters have errors and were left out: see Filters.")
     try:
-        records = selectors.record_list(
+        records = record_selectors.record_list(
             actor=request.user, object_type=object_type, search=query, filters=filters, reveal=reveal
         )
     except (PermissionDenied, ValidationError) as exc:
         # The form offers only what the actor may use; this is a safety net, never a 500.
         notices.append(f"The filters could not be applied: {'; '.join(getattr(exc, 'messages', [str(exc)]))}")
-        records = selectors.record_list(actor=request.user, object_type=object_type, search=query)
+        records = record_selectors.record_list(actor=request.user, object_type=object_type, search=query)
     try:
-        page = selectors.record_page(
+        page = record_selectors.record_page(
             records=records.select_related(None),  # the index shows no owner or team: no joins, fewer objects
             sort=sort,
             after=request.GET.get("after", "")[:1000],
             before=request.GET.get("before", "")[:1000],
             size=PAGE_SIZE,
         )
-    except selectors.InvalidRecordCursor:
+    except record_selectors.InvalidRecordCursor:
         notices.append("That page link no longer works: showing the first page.")
-        page = selectors.record_page(records=records.select_related(None), sort=sort, size=PAGE_SIZE)
+        page = record_selectors.record_page(records=records.select_related(None), sort=sort, size=PAGE_SIZE)
     sorts = sort_choices(definitions)
     chosen = {column.name for column in columns}
     params = request.GET.copy()
@@ -281,170 +259,4 @@ def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
             "next_url": f"?{_query_string(params, after=page.next_cursor)}" if page.next_cursor else "",
             "previous_url": f"?{_query_string(params, before=page.previous_cursor)}" if page.previous_cursor else "",
         },
-    )
-
-
-# --- the record page ------------------------------------------------------------------------
-
-
-def _record_or_404(request: HttpRequest, object_type: ObjectType, record_id: str) -> Record:
-    try:
-        record = selectors.record_get(actor=request.user, record_id=record_id)
-    except Record.DoesNotExist:
-        raise Http404("No such record.") from None
-    if record.object_type_id != object_type.id:
-        raise Http404("No such record.")
-    return record
-
-
-def _render_record(request: HttpRequest, object_type: ObjectType, record: Record, revealed=None) -> HttpResponse:
-    readings = sensitive_selectors.values_read(actor=request.user, records=[record]).get(record.pk, {})
-    readings.update(revealed or {})
-    groups: dict[str, list] = {}
-    for definition in selectors.property_definitions(object_type=object_type):
-        if definition.is_sensitive:
-            value = readings.get(definition.name)
-            if value is not None and value.is_value:
-                value = Reading(value.state, display_value(definition, value.value), value.hint)
-        else:
-            value = display_value(definition, record.properties.get(definition.name))
-        groups.setdefault(definition.group or "Other", []).append((definition, value))
-    associations = selectors.record_associations(actor=request.user, record=record)
-    return render(
-        request,
-        "crm/record_detail.html",
-        {
-            "object_type": object_type,
-            "active_type": object_type.name,
-            "record": record,
-            "groups": groups,
-            "associations": associations,
-        },
-    )
-
-
-@login_required
-@never_cache
-def record_detail(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
-    object_type = _object_type_or_404(request, type_name)
-    return _render_record(request, object_type, _record_or_404(request, object_type, record_id))
-
-
-@login_required
-@never_cache
-@require_POST
-@require_sudo_mode
-def record_reveal(request: HttpRequest, type_name: str, record_id: str, name: str) -> HttpResponse:
-    """Shows one highly sensitive value on this response only; a reload hides it again. Audited."""
-    object_type = _object_type_or_404(request, type_name)
-    record = _record_or_404(request, object_type, record_id)
-    try:
-        reading = sensitive_selectors.value_reveal(actor=request.user, record=record, name=name)
-    except PropertyDefinition.DoesNotExist:
-        raise Http404("No such property.") from None
-    return _render_record(request, object_type, record, revealed={name: reading})
-
-
-# --- creating, editing and deleting records -------------------------------------------------
-
-
-def _render_form(request: HttpRequest, object_type: ObjectType, form: RecordForm) -> HttpResponse:
-    return render(
-        request,
-        "crm/record_form.html",
-        {"object_type": object_type, "active_type": object_type.name, "form": form, "record": form.record},
-    )
-
-
-def _save(request: HttpRequest, form: RecordForm) -> Record | None:
-    """Sends the form to record_create or record_update; on refusal the reasons land on the form."""
-    if not form.is_valid():
-        return None
-    owner, team = form.cleaned_data["owner"], form.cleaned_data["team"]
-    try:
-        if form.record is None:
-            return services.record_create(
-                actor=request.user,
-                object_type=form.object_type,
-                values=form.property_values(),
-                owner=owner,
-                team=team,
-            )
-        return services.record_update(
-            actor=request.user,
-            record=form.record,
-            values=form.property_values(),
-            owner=owner,
-            team=team,
-            clear_team=team is None,
-        )
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-    except TenantKeysDestroyed as exc:  # nothing was saved
-        form.add_error(None, exc.message)
-    except MasterKeyUnavailable as exc:  # its message names the key's location: for the log, not the page
-        logger.error("Record %s not saved: %s", form.record.pk if form.record else "(new)", exc.message)
-        form.add_error(None, "Sensitive values can't be saved right now: the encryption keys are unavailable.")
-    return None
-
-
-def _after_save(request: HttpRequest, object_type: ObjectType, record: Record) -> HttpResponse:
-    try:
-        selectors.record_get(actor=request.user, record_id=record.pk)
-    except Record.DoesNotExist:
-        # A new owner or team can take the record out of the actor's scope: the index, not a 404.
-        messages.info(request, f"{record} is no longer among the {object_type.label_plural.lower()} you see.")
-        return redirect("record_index", object_type.name)
-    return redirect("record_detail", object_type.name, record.pk)
-
-
-@login_required
-@never_cache
-@sensitive_post_parameters()  # the form carries sensitive values: none of them in an error report
-@require_http_methods(["GET", "POST"])
-def record_create(request: HttpRequest, type_name: str) -> HttpResponse:
-    object_type = _object_type_or_404(request, type_name)
-    form = RecordForm(request.POST or None, actor=request.user, object_type=object_type)
-    if request.method == "POST":
-        record = _save(request, form)
-        if record is not None:
-            messages.success(request, f"{object_type.label_singular} “{record}” created.")
-            return _after_save(request, object_type, record)
-    return _render_form(request, object_type, form)
-
-
-@login_required
-@never_cache
-@sensitive_post_parameters()  # the form carries sensitive values: none of them in an error report
-@require_http_methods(["GET", "POST"])
-def record_update(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
-    object_type = _object_type_or_404(request, type_name)
-    record = _record_or_404(request, object_type, record_id)
-    form = RecordForm(request.POST or None, actor=request.user, object_type=object_type, record=record)
-    if request.method == "POST":
-        saved = _save(request, form)
-        if saved is not None:
-            messages.success(request, f"Changes to “{saved}” saved.")
-            return _after_save(request, object_type, saved)
-    return _render_form(request, object_type, form)
-
-
-@login_required
-@never_cache
-@require_http_methods(["GET", "POST"])
-def record_delete(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
-    """GET asks for confirmation; POST deletes."""
-    object_type = _object_type_or_404(request, type_name)
-    record = _record_or_404(request, object_type, record_id)
-    if request.method == "POST":
-        name = str(record)
-        services.record_delete(actor=request.user, record=record)
-        messages.success(request, f"{object_type.label_singular} “{name}” deleted.")
-        return redirect(reverse("record_index", args=[object_type.name]))
-    return render(
-        request,
-        "crm/record_confirm_delete.html",
-        {"object_type": object_type, "active_type": object_type.name, "record": record},
     )

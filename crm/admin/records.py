@@ -1,0 +1,130 @@
+"""The admin of records: plain and sensitive values read and written through the record layer."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.views.decorators.debug import sensitive_variables
+
+from core.admin import TenantScopedAdmin
+from crm.admin.record_forms import PREFIX as SENSITIVE_PREFIX
+from crm.admin.record_forms import RecordAdminForm, SensitiveFieldsMixin, sensitive_field_declarations
+from crm.models import Record
+from crm.records import api as records_api
+from sensitive.keys import MasterKeyUnavailable, TenantKeysDestroyed
+
+logger = logging.getLogger(__name__)
+
+
+class _SaveRefused(Exception):
+    """A service refused the admin's save; carries the reasons by form field (None: the whole form)."""
+
+    def __init__(self, errors: dict) -> None:
+        super().__init__("save refused")
+        self.errors = errors
+
+
+@admin.register(Record)
+class RecordAdmin(TenantScopedAdmin):
+    form = RecordAdminForm
+    list_display = ["__str__", "object_type", "owner", "team", "updated_at"]
+    list_filter = ["object_type__name"]
+    search_fields = ["display_name"]
+    list_select_related = ["object_type", "owner", "team"]
+    readonly_fields = ["display_name", "created_at", "updated_at"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "object_type"] if obj else self.readonly_fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        """On a change form, one field per sensitive property, read and written through the choke point."""
+        refusals = {"save_refusals": getattr(request, "record_save_refusals", {})}
+        if obj is None or not request.user.tenant_id:
+            kwargs["form"] = type("RecordAdminForm", (RecordAdminForm,), refusals)
+            return super().get_form(request, obj, **kwargs)
+        declared = sensitive_field_declarations(obj.object_type)
+        base = type("RecordAdminFormWithSensitive", (SensitiveFieldsMixin, RecordAdminForm), {**declared, **refusals})
+        kwargs["form"] = base
+        form_class = super().get_form(request, obj, **kwargs)
+        actor = request.user
+
+        class Form(form_class):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, **form_kwargs)
+                self.add_sensitive_fields(actor=actor, object_type=obj.object_type, record=obj)
+
+        return Form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save the services refuse is the form again with the reasons (as in the staff UI), not a 500.
+
+        The refused save ran in the view's transaction, which rolled back; the second pass validates
+        the same POST and renders it with the reasons on their fields.
+        """
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _SaveRefused as refused:
+            request.record_save_refusals = refused.errors
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            self._save(request, obj, form, change)
+        except ValidationError as exc:
+            raise _SaveRefused(self._errors_by_field(form, exc)) from None
+        except PermissionDenied as exc:
+            raise _SaveRefused({None: [str(exc)]}) from None
+        except TenantKeysDestroyed as exc:
+            raise _SaveRefused({None: [exc.message]}) from None
+        except MasterKeyUnavailable as exc:  # its message names the key's location: for the log, not the page
+            logger.error("Record %s not saved: %s", obj.pk if change else "(new)", exc.message)
+            message = "Sensitive values can't be saved right now: the encryption keys are unavailable."
+            raise _SaveRefused({None: [message]}) from None
+
+    @staticmethod
+    def _errors_by_field(form, error: ValidationError) -> dict:
+        """A service's ValidationError({property name: [messages]}) by the admin form's fields: sensitive
+        values have their own, the others are in the JSON. Each message names its property."""
+        if not hasattr(error, "error_dict"):
+            return {None: error.messages}
+        errors: dict = {}
+        for name, messages in error.message_dict.items():
+            if name in ("owner", "team", "object_type"):
+                field = name
+            elif SENSITIVE_PREFIX + name in form.fields:
+                field = SENSITIVE_PREFIX + name
+            else:
+                field = "properties"
+            errors.setdefault(field, []).extend(messages)
+        return errors
+
+    @sensitive_variables()  # the values in hand: none of them in an error report's frame variables
+    def _save(self, request, obj, form, change) -> None:
+        """Plain and sensitive values in one record_write: validated together, stored in one transaction."""
+        values = form.cleaned_data["properties"] or {}
+        if change:
+            removed = {name: None for name in form.initial.get("properties", {}) if name not in values}
+            sensitive = form.sensitive_changes() if isinstance(form, SensitiveFieldsMixin) else {}
+            records_api.record_write(
+                actor=request.user,
+                record=obj,
+                values={**values, **removed, **sensitive},
+                owner=form.cleaned_data.get("owner"),
+                team=form.cleaned_data.get("team"),
+                clear_team=form.cleaned_data.get("team") is None,
+            )
+            return
+        created = records_api.record_write(
+            actor=request.user,
+            object_type=form.cleaned_data["object_type"],
+            values=values,
+            owner=form.cleaned_data.get("owner"),
+            team=form.cleaned_data.get("team"),
+        )
+        obj.pk, obj.tenant = created.pk, created.tenant
+
+    def delete_model(self, request, obj) -> None:
+        records_api.record_delete(actor=request.user, record=obj)
