@@ -50,7 +50,7 @@ from crm import services as crm_services  # noqa: E402
 from crm.models import PropertyDefinition, Record  # noqa: E402
 from crm.records import api as records_api  # noqa: E402
 from crm.records import selectors as record_selectors  # noqa: E402
-from sensitive import crypto, keys, rotation  # noqa: E402
+from sensitive import blind_index_rotation, crypto, keys, rotation  # noqa: E402
 from sensitive import selectors as sensitive_selectors  # noqa: E402
 from sensitive import services as sensitive_services  # noqa: E402
 from sensitive.models import SensitiveValue  # noqa: E402
@@ -260,10 +260,10 @@ def rotate(bench: Bench, total: int) -> float:
 
 def reindex(bench: Bench) -> float:
     """blind_index_key_rotate end to end: new PRF key, every blind index recomputed, old key retired."""
-    total = rotation.values_to_reindex(bench.tenant)
+    total = blind_index_rotation.values_to_reindex(bench.tenant)
     with tqdm(total=total, desc="Blind index key rotation", unit="val") as bar:
         started = time.perf_counter()
-        result = rotation.blind_index_key_rotate(tenant=bench.tenant, progress=bar.update)
+        result = blind_index_rotation.blind_index_key_rotate(tenant=bench.tenant, progress=bar.update)
         seconds = time.perf_counter() - started
     if not result.finished or result.reencrypted != total:
         sys.exit(f"Re-indexed {result.reencrypted:,} of {total:,} values: the figures would mislead.")

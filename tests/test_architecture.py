@@ -114,3 +114,33 @@ def test_app_modules_import_each_other_without_a_circle():
             visit(module)
 
     assert circles == []
+
+
+UI_LIBRARIES = ("django.forms", "django.shortcuts", "django.template", "django.contrib.admin", "django.views.generic")
+
+
+def test_sensitive_holds_no_ui_code():
+    """The module that sees plaintext renders nothing: no forms, templates, views or admin."""
+    found = set()
+    for path in (ROOT / "sensitive").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            found |= {(path.name, name) for name in names if name.startswith(UI_LIBRARIES)}
+
+    assert found == set()
+
+
+def test_no_app_module_passes_15_kb():
+    """Modules that grow become packages split by concern (ARCHITECTURE.md, "Layout")."""
+    large = {
+        str(path.relative_to(ROOT)): path.stat().st_size
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if "migrations" not in path.parts and path.stat().st_size > 15 * 1024
+    }
+
+    assert large == {}

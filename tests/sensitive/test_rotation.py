@@ -12,7 +12,7 @@ from django.db import connection
 from audit.models import AuditEvent
 from crm import services
 from crm.records import services as record_services
-from sensitive import keys, rotation, selectors
+from sensitive import blind_index_rotation, keys, rotation, selectors
 from sensitive import services as sensitive_services
 from sensitive.models import SensitiveValue, TenantKeyset
 from sensitive.readings import State
@@ -112,7 +112,7 @@ def test_a_blind_index_key_rotation_killed_halfway_keeps_filters_exact_and_finis
     before = _indexes(many)
 
     # when: the first run stops after two batches of 25 (as if killed)
-    first = rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, max_batches=2)
+    first = blind_index_rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, max_batches=2)
 
     # then: half-way, values are indexed under either key, and an equality filter finds each exactly
     assert not first.finished and first.reencrypted == 50 and first.remaining == 70
@@ -122,7 +122,7 @@ def test_a_blind_index_key_rotation_killed_halfway_keeps_filters_exact_and_finis
         assert selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=value) == [record.pk]
 
     # when: run again
-    second = rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25)
+    second = blind_index_rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25)
 
     # then: one key, not the old one; the indexes were recomputed; filters still exact
     assert second.finished and second.reencrypted == 70
@@ -138,10 +138,10 @@ def test_a_blind_index_key_rotation_killed_halfway_keeps_filters_exact_and_finis
 
 
 def test_a_value_written_during_a_blind_index_rotation_is_found(tenant_a, tenant_a_admin, many, salary):
-    rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10, max_batches=1)
+    blind_index_rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10, max_batches=1)
     record_services.record_update(actor=tenant_a_admin, record=many[3], values={"annual_salary": 424_242})
 
-    rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10)
+    blind_index_rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=10)
 
     assert selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=424_242) == [many[3].pk]
 
@@ -166,7 +166,7 @@ def test_a_searchable_property_created_during_a_blind_index_rotation_keeps_its_i
             )
             made.update(iban=iban, record=record)
 
-    result = rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, progress=create_once)
+    result = blind_index_rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, progress=create_once)
 
     assert result.finished
     found = selectors.record_ids_matching(actor=tenant_a_admin, definition=made["iban"], value="DE89 3704")
@@ -176,7 +176,7 @@ def test_a_searchable_property_created_during_a_blind_index_rotation_keeps_its_i
 def test_a_run_killed_during_the_blind_index_rotation_does_not_rotate_the_encryption_key_again(tenant_a, many, capsys):
     rotation.tenant_key_rotate(tenant=tenant_a)
     aead_key = TenantKeyset.objects.get(tenant=tenant_a).primary_key_id
-    rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, max_batches=1)
+    blind_index_rotation.blind_index_key_rotate(tenant=tenant_a, batch_size=25, max_batches=1)
 
     call_command("rotate_tenant_key", "Acme")
 
@@ -214,7 +214,7 @@ def test_a_rotation_waits_for_an_import_that_took_the_old_keys(
 
     # when: both key rotations run to the end while the import is under way
     assert rotation.tenant_key_rotate(tenant=tenant_a).finished
-    assert rotation.blind_index_key_rotate(tenant=tenant_a).finished
+    assert blind_index_rotation.blind_index_key_rotate(tenant=tenant_a).finished
     importer.join()
 
     # then: the imported value reads, and the equality filter finds it, under the new keys only

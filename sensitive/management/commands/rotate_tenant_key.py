@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from core.exceptions import ApplicationError
-from sensitive import rotation
+from sensitive import blind_index_rotation, rotation
 from sensitive.management.commands._tenant import tenant_named
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         try:
             reencrypted = 0
             # A run killed during the second rotation resumes it: the first one is done.
-            if not rotation.blind_index_rotation_under_way(found):
+            if not blind_index_rotation.blind_index_rotation_under_way(found):
                 total = rotation.values_to_rotate(found)
                 with tqdm(total=total, unit="value", desc="Encryption key", disable=quiet) as bar:
                     result = rotation.tenant_key_rotate(tenant=found, batch_size=batch_size, progress=bar.update)
@@ -35,9 +35,11 @@ class Command(BaseCommand):
                         "others were written during the rotation: run it again); the old key is kept."
                     )
                 reencrypted = result.reencrypted
-            total = rotation.values_to_reindex(found)
+            total = blind_index_rotation.values_to_reindex(found)
             with tqdm(total=total, unit="value", desc="Blind index key", disable=quiet) as bar:
-                reindexed = rotation.blind_index_key_rotate(tenant=found, batch_size=batch_size, progress=bar.update)
+                reindexed = blind_index_rotation.blind_index_key_rotate(
+                    tenant=found, batch_size=batch_size, progress=bar.update
+                )
             if not reindexed.finished:
                 raise CommandError(
                     f"{reindexed.remaining} blind indexes were written under the old key during the rotation: "
