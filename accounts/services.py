@@ -15,6 +15,7 @@ from accounts.models import Team, Tenant, User
 from audit import services as audit_services
 from audit.models import AuditEvent
 from crm import services as crm_services
+from crm.records.visibility import visibility_forget
 from sensitive import keys
 from sensitive.grants import grants_changed
 
@@ -189,8 +190,9 @@ def team_member_remove(*, actor: User, team: Team, user: User) -> None:
 
 
 def _team_changed(actor: User, kind: str, team: Team, user: User) -> None:
-    # Team membership carries grants on sensitive properties.
+    # Team membership carries grants on sensitive properties, and team record scopes.
     grants_changed(tenant_id=actor.tenant_id)
+    visibility_forget(user)
     audit_services.event_record(
         kind=kind, actor=actor, details={"team": team.name, "team_id": str(team.pk), "user": user.email}
     )

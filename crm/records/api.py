@@ -23,7 +23,7 @@ from accounts.models import Team, User
 from crm.display import display_value
 from crm.models import ObjectType, PropertyDefinition, Record
 from crm.records import services
-from crm.records.visibility import Visibility
+from crm.records.visibility import Visibility, visibility_of
 from sensitive import selectors as sensitive_selectors
 from sensitive.readings import Reading
 
@@ -111,7 +111,7 @@ def record_views(
         return []
     if query is not None:
         records = query.filter(tenant_id=actor.tenant_id)
-    visibility = Visibility(actor)
+    visibility = visibility_of(actor)
     records = [record for record in records if visibility.allows(record)]
     if not records:
         return []

@@ -20,7 +20,7 @@ from django.db.models.functions import Cast
 
 from accounts.models import User
 from crm.models import Association, ObjectType, PropertyDefinition, Record, internal_name_validator
-from crm.records.visibility import Visibility
+from crm.records.visibility import visibility_of
 from crm.selectors import object_type_list, property_definitions, property_definitions_by_name
 from crm.validation import clean_value
 from sensitive import selectors as sensitive_selectors
@@ -45,7 +45,7 @@ def record_list(
     records = (
         Record.objects.for_tenant(actor.tenant_id)
         .filter(object_type=object_type)
-        .filter(Visibility(actor).q(object_type.pk))
+        .filter(visibility_of(actor).q(object_type.pk))
         .select_related("owner", "team", "object_type")
     )
     search = search.strip()
@@ -88,7 +88,7 @@ def record_get(*, actor: User, record_id: uuid.UUID | str) -> Record:
     record = (
         Record.objects.for_tenant(actor.tenant_id).select_related("owner", "team", "object_type").get(pk=record_uuid)
     )
-    if not Visibility(actor).allows(record):
+    if not visibility_of(actor).allows(record):
         raise Record.DoesNotExist("No such record.")
     return record
 
@@ -101,7 +101,7 @@ def record_recent(*, actor: User, limit: int = 10) -> list[Record]:
     """
     if actor.tenant_id is None:
         return []
-    visibility = Visibility(actor)
+    visibility = visibility_of(actor)
     records = Record.objects.for_tenant(actor.tenant_id).select_related("object_type")
     newest: list[Record] = []
     for object_type in object_type_list(actor=actor):
@@ -119,7 +119,7 @@ def record_associations(*, actor: User, record: Record) -> list[tuple[Record, st
         .filter(Q(from_record=record) | Q(to_record=record))
         .select_related("from_record__object_type", "to_record__object_type")
     )
-    visibility = Visibility(actor)
+    visibility = visibility_of(actor)
     linked = [(link.to_record if link.from_record_id == record.pk else link.from_record, link.label) for link in links]
     return [(other, label) for other, label in linked if visibility.allows(other)]
 

@@ -24,7 +24,7 @@ from core.db import rows_insert, uuid_converter, uuid_to_db
 from crm import selectors
 from crm.display import display_name_for, plain_values
 from crm.models import Association, ObjectType, PropertyDefinition, Record, RecordScope
-from crm.records.visibility import Visibility
+from crm.records.visibility import Visibility, visibility_forget
 from crm.tenancy import check_same_tenant, require_super_admin, tenant_of
 from crm.validation import clean_values
 from sensitive import services as sensitive_services
@@ -282,6 +282,7 @@ def record_scope_set(*, actor: User, user: User, object_type: ObjectType, scope:
     record_scope, _ = RecordScope.objects.update_or_create(
         tenant=actor.tenant, user=user, object_type=object_type, defaults={"scope": scope}
     )
+    visibility_forget(user)
     audit_services.event_record(
         kind=AuditEvent.Kind.RECORD_SCOPE_CHANGED,
         actor=actor,

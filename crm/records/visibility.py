@@ -52,3 +52,19 @@ class Visibility:
         if scope == Scope.TEAM:
             return record.owner_id == self.actor.pk or record.team_id in self.team_ids()
         return True
+
+
+def visibility_of(actor) -> Visibility:
+    """The actor's Visibility, kept on the actor object, so that the reads of one request (a page's
+    records, then their values) ask for the record scopes once. A request's user lives as long as the
+    request; writes still check with a fresh Visibility."""
+    visibility = getattr(actor, "_record_visibility", None)
+    if visibility is None or visibility.actor is not actor:
+        visibility = Visibility(actor)
+        actor._record_visibility = visibility
+    return visibility
+
+
+def visibility_forget(user) -> None:
+    """After a change of the user's record scopes or teams: the next read asks again."""
+    user.__dict__.pop("_record_visibility", None)
