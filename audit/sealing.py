@@ -36,6 +36,8 @@ Trade-offs, as chosen:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 
@@ -63,16 +65,25 @@ def chain_seal(chain: str, *, wait: bool = True) -> int:
     """Seal the chain's committed unsealed events, in id order; return how many.
 
     Without `wait`, returns 0 at once if another sealer holds the chain: it seals until it finds
-    nothing left, which includes what was committed while it worked.
+    nothing left, which includes what was committed while it worked. On PostgreSQL the statements
+    are pipelined: lock and read, then write and look again, then commit; three round trips.
     """
-    sealed = 0
-    with transaction.atomic():
-        head = _head_lock(chain, wait=wait)
+    sealed, mac = 0, None
+    with transaction.atomic(), connection.cursor() as first, connection.cursor() as second:
+        with pipeline():
+            first.execute(*_head_select(chain, wait=wait))
+            second.execute(*_unsealed_select(chain))  # runs once the lock is held: sees all before
+        head = first.fetchone()
         if head is None:
-            return 0
+            if not wait and AuditChainHead.objects.filter(chain=chain).exists():
+                return 0  # locked: its sealer will find ours
+            AuditChainHead.objects.bulk_create([AuditChainHead(chain=chain)], ignore_conflicts=True)
+            first.execute(*_head_select(chain, wait=True))
+            head = first.fetchone()
+            second.execute(*_unsealed_select(chain))
         seq, prev = head
-        mac = None
-        while rows := _unsealed(chain):
+        rows = second.fetchall()
+        while rows:
             if mac is None:
                 # Never made here: a chain whose key is gone is not to be sealed with a new one.
                 mac = chain_keys.chain_mac(chain, create=False)
@@ -85,11 +96,12 @@ def chain_seal(chain: str, *, wait: bool = True) -> int:
                 link = audit_chain.link(chain, seq, prev, own_mac, mac)
                 links.append((event_id, seq, prev, link))
                 prev = link
-            _links_write(links)
+            with pipeline():
+                _links_write(first, links)
+                first.execute(f"UPDATE {HEADS} SET seq = %s, hash = %s WHERE chain = %s", [seq, prev, chain])  # noqa: S608
+                second.execute(*_unsealed_select(chain))
+            rows = second.fetchall()
             sealed += len(links)
-        if sealed:
-            with connection.cursor() as cursor:
-                cursor.execute(f"UPDATE {HEADS} SET seq = %s, hash = %s WHERE chain = %s", [seq, prev, chain])  # noqa: S608
     return sealed
 
 
@@ -99,48 +111,43 @@ def chains_seal_pending() -> int:
     return sum(chain_seal(chain) for chain in list(chains.order_by()))
 
 
-def _unsealed(chain: str) -> list[tuple[int, str]]:
+def _unsealed_select(chain: str) -> tuple[str, list]:
     select = f"SELECT id, mac FROM {EVENTS} WHERE chain = %s AND seq IS NULL ORDER BY id LIMIT %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(select, [chain, BATCH])
-        return cursor.fetchall()
+    return select, [chain, BATCH]
 
 
-def _links_write(links: list[tuple[int, int, str, str]]) -> None:
-    """(id, seq, prev_hash, hash) of each event, in one statement on PostgreSQL. Plain SQL: events
-    are never changed through the ORM (AuditQuerySet refuses), sealing is the one exception."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            values = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(links))
-            cursor.execute(
-                f"UPDATE {EVENTS} AS e SET seq = v.seq, prev_hash = v.prev, hash = v.hash "  # noqa: S608
-                f"FROM (VALUES {values}) AS v(id, seq, prev, hash) WHERE e.id = v.id AND e.seq IS NULL",
-                [value for row in links for value in row],
-            )
-        else:
-            cursor.executemany(
-                f"UPDATE {EVENTS} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL",  # noqa: S608
-                [(seq, prev, link, event_id) for event_id, seq, prev, link in links],
-            )
-        if cursor.rowcount != len(links):
-            raise RuntimeError("Audit events changed under the sealer's lock.")  # rolls the seal back
-
-
-def _head_lock(chain: str, *, wait: bool) -> tuple[int, str] | None:
-    """The chain's last sealed (seq, hash), its row locked until the seal's transaction ends
-    (made if missing); None without `wait` when another sealer holds it."""
+def _head_select(chain: str, *, wait: bool) -> tuple[str, list]:
+    """The chain's last sealed (seq, hash), its row locked until the seal's transaction ends;
+    no row without `wait` when another sealer holds it (or when there is no head yet)."""
+    lock = ""  # SQLite: the transaction holds the database's write lock
     if connection.features.has_select_for_update:
         lock = " FOR UPDATE" if wait else " FOR UPDATE SKIP LOCKED"
+    return f"SELECT seq, hash FROM {HEADS} WHERE chain = %s{lock}", [chain]  # noqa: S608
+
+
+def _links_write(cursor, links: list[tuple[int, int, str, str]]) -> None:
+    """(id, seq, prev_hash, hash) of each event, in one statement on PostgreSQL. Plain SQL: events
+    are never changed through the ORM (AuditQuerySet refuses), sealing is the one exception."""
+    if connection.vendor == "postgresql":
+        values = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(links))
+        cursor.execute(
+            f"UPDATE {EVENTS} AS e SET seq = v.seq, prev_hash = v.prev, hash = v.hash "  # noqa: S608
+            f"FROM (VALUES {values}) AS v(id, seq, prev, hash) WHERE e.id = v.id",
+            [value for row in links for value in row],
+        )
     else:
-        lock = ""  # SQLite: the transaction holds the database's write lock
-    select = f"SELECT seq, hash FROM {HEADS} WHERE chain = %s{lock}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(select, [chain])
-        row = cursor.fetchone()
-        if row is not None:
-            return row
-        if not wait and AuditChainHead.objects.filter(chain=chain).exists():
-            return None  # locked by another sealer
-        AuditChainHead.objects.bulk_create([AuditChainHead(chain=chain)], ignore_conflicts=True)
-        cursor.execute(f"SELECT seq, hash FROM {HEADS} WHERE chain = %s{lock.replace(' SKIP LOCKED', '')}", [chain])  # noqa: S608
-        return cursor.fetchone()
+        cursor.executemany(
+            f"UPDATE {EVENTS} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608
+            [(seq, prev, link, event_id) for event_id, seq, prev, link in links],
+        )
+
+
+@contextmanager
+def pipeline() -> Iterator[None]:
+    """psycopg's pipeline mode on PostgreSQL: statements go to the server without waiting for
+    their results, which come (with any error, as Django's DatabaseError) at the end of the block."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield

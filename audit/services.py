@@ -62,7 +62,7 @@ def event_recording(
         )
         event.mac = chain.event_mac(event, mac)
         with connection.cursor() as insert:
-            with _pipeline():
+            with sealing.pipeline():
                 insert.execute(*_insert_sql(event))
                 yield event
             event.pk = insert.fetchone()[0]
@@ -80,17 +80,6 @@ def events_seal(*, tenant=None) -> int:
     if tenant is None:
         return sealing.chains_seal_pending()
     return sealing.chain_seal(chain_key(tenant.pk))
-
-
-@contextmanager
-def _pipeline() -> Iterator[None]:
-    """psycopg's pipeline mode on PostgreSQL: statements go to the server without waiting for
-    their results, which come (with any error, as Django's DatabaseError) at the end of the block."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
 
 
 def _insert_sql(event: AuditEvent) -> tuple[str, list]:
