@@ -25,7 +25,12 @@ Trade-offs, as chosen:
   or reordering unsealed events, leaves no trace: only a change to one is found (its own MAC).
   Once sealed, removal, reordering and insertion break the links, as before.
 - Two MACs per event instead of one, and a second short transaction after each audited one:
-  more round trips in total, but none of them inside anyone's lock-holding transaction.
+  more round trips in total, but none of them inside anyone's lock-holding transaction. That
+  transaction commits without waiting for the disk (synchronous_commit off: a second flush per
+  request cost more than the rest of the audit). A database crash can lose the last fraction of
+  a second of such seals: their events, written and flushed by their own commits, are then
+  unsealed again, and the sweep seals them anew; nothing that was sealed can be lost alone, as
+  the write-ahead log is replayed in order. The sweep, verification and archiving seal durably.
 - A sealer seals whatever it finds, including an event changed before it was sealed: its own
   MAC then fails for good, and verification reports it (the sealer cannot launder it).
 - SQLite (the embedded default) has a single writer anyway: the event's INSERT takes the write
@@ -56,21 +61,25 @@ def seal_after_commit(chain: str) -> None:
     """Seal the chain once the caller's transaction commits (a failure is logged: the sweep retries)."""
 
     def seal_chain() -> None:  # a function, not a partial: Django logs a robust callback's __qualname__
-        chain_seal(chain, wait=False)
+        chain_seal(chain, wait=False, flush=False)
 
     transaction.on_commit(seal_chain, robust=True)
 
 
-def chain_seal(chain: str, *, wait: bool = True) -> int:
+def chain_seal(chain: str, *, wait: bool = True, flush: bool = True) -> int:
     """Seal the chain's committed unsealed events, in id order; return how many.
 
     Without `wait`, returns 0 at once if another sealer holds the chain: it seals until it finds
     nothing left, which includes what was committed while it worked. On PostgreSQL the statements
     are pipelined: lock and read, then write and look again, then commit; three round trips.
+    Without `flush`, PostgreSQL does not wait for the commit to reach the disk (see the module's
+    docstring: a seal lost in a crash is made again, the events it sealed were flushed already).
     """
     sealed, mac = 0, None
     with transaction.atomic(), connection.cursor() as first, connection.cursor() as second:
         with pipeline():
+            if not flush and connection.vendor == "postgresql":
+                first.execute("SET LOCAL synchronous_commit TO OFF")
             first.execute(*_head_select(chain, wait=wait))
             second.execute(*_unsealed_select(chain))  # runs once the lock is held: sees all before
         head = first.fetchone()
