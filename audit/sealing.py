@@ -62,11 +62,19 @@ BATCH = 1_000
 
 
 def seal_after_commit(chain: str) -> None:
-    """Seal the chain once the caller's transaction commits (a failure is logged: the sweep retries)."""
+    """Seal the chain once the caller's transaction commits (a failure is logged: the sweep retries).
+
+    Once per chain and transaction: one seal takes every event the transaction wrote.
+    """
+    if connection.in_atomic_block and any(
+        getattr(entry[1], "audit_chain", None) == chain for entry in connection.run_on_commit
+    ):
+        return  # (Django drops a callback with the savepoint it was made in: then this one goes in)
 
     def seal_chain() -> None:  # a function, not a partial: Django logs a robust callback's __qualname__
         chain_seal(chain, wait=False, flush=False)
 
+    seal_chain.audit_chain = chain
     transaction.on_commit(seal_chain, robust=True)
 
 

@@ -303,3 +303,14 @@ def _allow() -> None:
         _sql("DROP FUNCTION audit_refuse()")
     else:
         _sql("DROP TRIGGER audit_refuse")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_writes_several_events_of_a_chain_queues_one_seal(tenant_a, tenant_a_admin):
+    with transaction.atomic():
+        for _ in range(3):
+            audit_services.event_record(kind=AuditEvent.Kind.SIGN_IN, actor=tenant_a_admin)
+        queued = [entry[1] for entry in connection.run_on_commit if hasattr(entry[1], "audit_chain")]
+
+    assert [callback.audit_chain for callback in queued] == [chain_key(tenant_a.pk)]
+    assert not AuditEvent.objects.filter(chain=chain_key(tenant_a.pk), seq__isnull=True).exists()
