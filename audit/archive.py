@@ -20,12 +20,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from audit import chain as audit_chain
-from audit import record_index
+from audit import record_index, sealing
 from audit.models import GENESIS, AuditChainHead, AuditEvent
 
 FILE_EVENTS = 100_000
-FIELDS = ("id", "chain", "seq", "prev_hash", "hash", "tenant_id", "actor_id", "actor_email", "kind", "surface",
-          "ip_address", "object_type", "record_ids", "property_names", "details", "created_at")  # fmt: skip
+FIELDS = ("id", "chain", "seq", "prev_hash", "hash", "mac", "tenant_id", "actor_id", "actor_email", "kind",
+          "surface", "ip_address", "object_type", "record_ids", "property_names", "details", "created_at")  # fmt: skip
 
 
 @dataclass
@@ -43,13 +43,17 @@ def _row(event: AuditEvent) -> dict:
 
 
 def event_from_row(row: dict) -> AuditEvent:
-    """An unsaved event rebuilt from an archive line, for verifying its hash."""
-    fields = {**row, "created_at": dt.datetime.fromisoformat(row["created_at"])}
+    """An unsaved event rebuilt from an archive line, for verifying its hash (files from before
+    the sealer have no "mac": their links cover the whole event)."""
+    fields = {"mac": "", **row, "created_at": dt.datetime.fromisoformat(row["created_at"])}
     return AuditEvent(**fields)
 
 
 def chain_archive(*, chain: str, before: dt.datetime, directory: Path | None = None) -> ArchiveResult:
+    """Move the chain's sealed events older than `before` to files; unsealed ones stay (the file
+    must hold a run of links, and an event without one would leave the chain unverifiable)."""
     directory = Path(directory or settings.AUDIT_ARCHIVE_DIR) / chain
+    sealing.chain_seal(chain)
     files, total = [], 0
     while True:
         with transaction.atomic():
@@ -57,9 +61,9 @@ def chain_archive(*, chain: str, before: dt.datetime, directory: Path | None = N
             if head is None:
                 break
             batch = list(
-                AuditEvent.objects.filter(chain=chain, seq__gt=head.archived_seq, created_at__lt=before).order_by(
-                    "seq"
-                )[:FILE_EVENTS]
+                AuditEvent.objects.filter(
+                    chain=chain, seq__isnull=False, seq__gt=head.archived_seq, created_at__lt=before
+                ).order_by("seq")[:FILE_EVENTS]
             )
             # Only a contiguous run from the last archived link: a gap means tampering; keep it visible.
             batch = [event for index, event in enumerate(batch) if event.seq == head.archived_seq + 1 + index]

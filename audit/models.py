@@ -23,10 +23,11 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """An access, change or security event. Never holds a sensitive value, nor its ciphertext.
 
-    The events of one tenant form a hash chain: each stores a keyed MAC (HMAC-SHA256, under the
-    chain's key, see AuditChainKey) of its canonical content, which includes the link of the event
-    before it, so a changed, removed or reordered event breaks the chain (`manage.py audit_verify`),
-    and someone who can write to the database but has no master key cannot forge new links.
+    The events of one tenant form a hash chain (audit.chain): each stores a keyed MAC (HMAC-SHA256,
+    under the chain's key, see AuditChainKey) of its own content when it is written, and the sealer
+    (audit.sealing) then gives it its place: a seq and a keyed link over the link before it. So a
+    changed, removed or reordered event breaks the chain (`manage.py audit_verify`), and someone
+    who can write to the database but has no master key cannot forge new links.
     Events made before the keys came are plain SHA-256 links (up to the key's legacy_seq).
     """
 
@@ -93,9 +94,12 @@ class AuditEvent(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     chain = models.CharField(max_length=40, editable=False, help_text="The tenant's id, or 'platform'.")
-    seq = models.BigIntegerField(editable=False)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    # The event's place in its chain, given by the sealer (audit.sealing): empty until sealed.
+    seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The keyed MAC of the event's own content, made when it is written ("" on events from before).
+    mac = models.CharField(max_length=64, blank=True, default="", editable=False)
     tenant = models.ForeignKey("accounts.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -117,6 +121,8 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique")]
         indexes = [
+            # The sealer's work list: small, since events are sealed within seconds.
+            models.Index(fields=["chain", "id"], name="audit_unsealed_idx", condition=models.Q(seq__isnull=True)),
             models.Index(fields=["tenant", "-created_at"], name="audit_tenant_time_idx"),
             models.Index(fields=["tenant", "kind", "-created_at"], name="audit_tenant_kind_idx"),
             models.Index(fields=["tenant", "actor", "-created_at"], name="audit_tenant_actor_idx"),
@@ -154,7 +160,7 @@ class AuditEventRecord(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The last link of each chain; appending locks this row, so a chain has one writer at a time."""
+    """The last sealed link of each chain; sealing locks this row, so a chain has one sealer at a time."""
 
     chain = models.CharField(max_length=40, primary_key=True)
     seq = models.BigIntegerField(default=0)

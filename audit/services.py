@@ -6,18 +6,18 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from audit import chain, chain_keys, context, record_index
-from audit.models import AuditChainHead, AuditEvent, chain_key
+from audit import chain, chain_keys, context, record_index, sealing
+from audit.models import AuditEvent, chain_key
 
-HEADS = AuditChainHead._meta.db_table
 EVENTS = AuditEvent._meta.db_table
 
 
 def event_record(**fields: Any) -> AuditEvent:
-    """Append one event to its tenant's chain, in the caller's transaction (fields: see event_recording)."""
+    """Write one event, in the caller's transaction; it joins its tenant's chain after the commit
+    (fields: see event_recording)."""
     with event_recording(**fields) as event:
         pass
     return event
@@ -34,7 +34,8 @@ def event_recording(
     property_names: Iterable[str] = (),
     details: dict | None = None,
 ) -> Iterator[AuditEvent]:
-    """Append one event to its tenant's chain, in the caller's transaction, while the block runs.
+    """Write one event, in the caller's transaction, while the block runs; it joins its tenant's
+    chain once that transaction commits (audit.sealing). No lock is taken: the block may decrypt.
 
     On PostgreSQL the event's INSERT is pipelined: the server writes it, and indexes its record
     ids, while the block works in Python (a bulk read decrypts what the event says it read). The
@@ -45,11 +46,8 @@ def event_recording(
     key = chain_key(tenant_id)
     with transaction.atomic():
         mac = chain_keys.chain_mac(key)  # cached in the process after the chain's first event
-        head_seq, head_hash = _head_lock(key)
         event = AuditEvent(
             chain=key,
-            seq=head_seq + 1,
-            prev_hash=head_hash,
             tenant_id=tenant_id,
             actor=actor if getattr(actor, "pk", None) else None,
             actor_email=getattr(actor, "email", "") or "",
@@ -62,26 +60,26 @@ def event_recording(
             details=details or {},
             created_at=timezone.now(),
         )
-        event.hash = chain.link(event, mac)
-        with connection.cursor() as insert, connection.cursor() as head:
-            with _pipeline():
+        event.mac = chain.event_mac(event, mac)
+        with connection.cursor() as insert:
+            with sealing.pipeline():
                 insert.execute(*_insert_sql(event))
-                head.execute(f"UPDATE {HEADS} SET seq = %s, hash = %s WHERE chain = %s", [event.seq, event.hash, key])  # noqa: S608
                 yield event
             event.pk = insert.fetchone()[0]
         event._state.adding, event._state.db = False, connection.alias
         record_index.index_add(event.pk, event.record_ids)
+        sealing.seal_after_commit(key)
 
 
-@contextmanager
-def _pipeline() -> Iterator[None]:
-    """psycopg's pipeline mode on PostgreSQL: statements go to the server without waiting for
-    their results, which come (with any error, as Django's DatabaseError) at the end of the block."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
+def events_seal(*, tenant=None) -> int:
+    """Seal the tenant's written events now (tenant None: every chain's); return how many.
+
+    Normally not needed: events are sealed after their transaction commits, and by the sweep.
+    For verification, and for tests, whose transactions never commit.
+    """
+    if tenant is None:
+        return sealing.chains_seal_pending()
+    return sealing.chain_seal(chain_key(tenant.pk))
 
 
 def _insert_sql(event: AuditEvent) -> tuple[str, list]:
@@ -92,25 +90,6 @@ def _insert_sql(event: AuditEvent) -> tuple[str, list]:
     values = [field.get_db_prep_save(field.pre_save(event, add=True), connection) for field in fields]
     placeholders = ", ".join(["%s"] * len(fields))
     return f"INSERT INTO {EVENTS} ({columns}) VALUES ({placeholders}) RETURNING id", values  # noqa: S608
-
-
-def _head_lock(key: str) -> tuple[int, str]:
-    """The chain's last (seq, hash), its row locked until the transaction ends. Plain SQL: every
-    audited call makes this query and the update after it, and the ORM doubled their cost."""
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    select = f"SELECT seq, hash FROM {HEADS} WHERE chain = %s{lock}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(select, [key])
-        row = cursor.fetchone()
-        if row is not None:
-            return row
-        try:
-            with transaction.atomic():
-                AuditChainHead.objects.create(chain=key)
-        except IntegrityError:
-            pass  # another process made it first
-        cursor.execute(select, [key])
-        return cursor.fetchone()
 
 
 def events_export_record(*, actor, filters: dict) -> AuditEvent:

@@ -26,3 +26,12 @@ def audit_verify_task() -> int:
         reports = chains_verify()
         chains_verification_record(reports=reports)
     return len({report.chain for report in reports if report.fault is not None})
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def audit_seal_task() -> int:
+    """The sweep: seal events left unsealed after their commit (their process died, or lost a race)."""
+    # Imported here to keep Celery's module loading free of model imports.
+    from audit.sealing import chains_seal_pending
+
+    return chains_seal_pending()

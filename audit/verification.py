@@ -39,7 +39,9 @@ def chains_of(tenant: Tenant | None = None) -> list[tuple[str, str]]:
 
 
 def chains_verify(*, tenant: Tenant | None = None, archives: bool = False) -> list[ChainReport]:
-    """Walk each chain (and with `archives`, its archived files first). Raises MasterKeyUnavailable."""
+    """Seal what is written, then walk each chain (and with `archives`, its archived files first).
+    Raises MasterKeyUnavailable."""
+    services.events_seal(tenant=tenant)
     reports = []
     for name, key in chains_of(tenant):
         if archives:

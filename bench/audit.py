@@ -108,9 +108,9 @@ def history_lookup(admin, records, total: int, explain: bool = False) -> dict:
             size = min(EVENT_CHUNK, total - start)
             cursor.execute(
                 """
-                INSERT INTO audit_auditevent (chain, seq, prev_hash, hash, tenant_id, actor_id, actor_email, kind,
-                    surface, ip_address, object_type, record_ids, property_names, details, created_at)
-                SELECT 'bench', %s + g, repeat('0', 64), repeat('0', 64), %s, %s, 'admin@bench.test',
+                INSERT INTO audit_auditevent (chain, seq, prev_hash, hash, mac, tenant_id, actor_id, actor_email,
+                    kind, surface, ip_address, object_type, record_ids, property_names, details, created_at)
+                SELECT 'bench', %s + g, repeat('0', 64), repeat('0', 64), repeat('0', 64), %s, %s, 'admin@bench.test',
                     'sensitive.read', 'ui', '127.0.0.1', 'contacts',
                     jsonb_build_array(p.id::text), '["salary"]', '{"purpose": "view"}',
                     now() - make_interval(secs => (%s - (%s + g)))

@@ -9,7 +9,9 @@ every 50 ms (the audited part of a sign-in: its event in its own transaction; th
 hash is left out, it costs the same whatever the audit does) and records the latency.
 Targets: throughput of one tenant at least 0.8 of eight tenants' (`one_tenant_ratio`); p99
 of a sign-in during the one-tenant run under 50 ms. PostgreSQL only (the point is row locks).
-The last line is JSON, ratios first.
+A sampler also counts, every 20 ms, the bench's sessions waiting for a lock (`lock_waiting_*`:
+the mean number waiting, and the share of samples with any): unlike the timings, that does not
+depend on how busy the machine is. The last line is JSON, ratios first.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ def main() -> None:
             "read_p50_ms_one_tenant": one["read_p50_ms"],
             "read_p50_ms_eight_tenants": spread["read_p50_ms"],
             "sign_in_p99_ms_eight_tenants": spread["sign_in_p99_ms"],
+            "lock_waiting_mean_one_tenant": one["lock_waiting_mean"],
+            "lock_waiting_share_one_tenant": one["lock_waiting_share"],
+            "lock_waiting_mean_eight_tenants": spread["lock_waiting_mean"],
             "clients": args.clients,
             "page": args.page,
             "seconds": args.seconds,
@@ -104,6 +109,7 @@ def run(args, reader_admin_ids: list, sign_in_admin_id) -> dict:
         for seed, admin_id in enumerate(reader_admin_ids)
     ]
     workers.append(context.Process(target=_sign_in_prober, args=(sign_in_admin_id, start_at, args.seconds, results)))
+    workers.append(context.Process(target=_lock_sampler, args=(start_at, args.seconds, results)))
     for worker in workers:
         worker.start()
     gathered = [results.get() for _ in workers]
@@ -111,12 +117,15 @@ def run(args, reader_admin_ids: list, sign_in_admin_id) -> dict:
         worker.join()
     reads = [ms for kind, times in gathered if kind == "read" for ms in times]
     sign_ins = sorted(ms for kind, times in gathered if kind == "sign_in" for ms in times)
+    waiting = [count for kind, counts in gathered if kind == "locks" for count in counts]
     label = "one tenant" if len(set(reader_admin_ids)) == 1 else f"{len(set(reader_admin_ids))} tenants"
     figures = {
         "reads_per_s": round(len(reads) / args.seconds, 1),
         "read_p50_ms": round(statistics.median(reads), 2),
         "sign_in_p50_ms": round(statistics.median(sign_ins), 2),
         "sign_in_p99_ms": round(sign_ins[min(len(sign_ins) - 1, int(len(sign_ins) * 0.99))], 2),
+        "lock_waiting_mean": round(statistics.mean(waiting), 3),
+        "lock_waiting_share": round(sum(1 for count in waiting if count) / len(waiting), 3),
     }
     print(f"{label}: {figures}", flush=True)
     return figures
@@ -155,6 +164,23 @@ def _sign_in_prober(admin_id, start_at: float, seconds: float, results) -> None:
         time.sleep(0.05)
     connections.close_all()
     results.put(("sign_in", times))
+
+
+def _lock_sampler(start_at: float, seconds: float, results) -> None:
+    """How many of the bench's sessions wait for a lock (a row lock, here), every 20 ms."""
+    connections.close_all()
+    counts = []
+    time.sleep(max(0.0, start_at - time.time()))
+    deadline = start_at + seconds
+    with connection.cursor() as cursor:
+        while time.time() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            counts.append(cursor.fetchone()[0])
+            time.sleep(0.02)
+    connections.close_all()
+    results.put(("locks", counts))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """Celery: Redis in production and CI, in-process when no broker is set (the embedded default)."""
 
+import datetime as dt
+
 from celery.schedules import crontab
 
 from config.env import env_str
@@ -21,6 +23,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "audit-archive": {"task": "audit.tasks.audit_archive_task", "schedule": crontab(minute="30", hour="3")},
     # https://crontab.guru/#0_2_*_*_* : every night at 02:00, before the archiver moves old events to files
     "audit-verify": {"task": "audit.tasks.audit_verify_task", "schedule": crontab(minute="0", hour="2")},
+    # Every 15 seconds (finer than cron can say; https://crontab.guru/#*_*_*_*_* is the finest, a
+    # minute): audit events that were not sealed right after their commit join their chain
+    "audit-seal": {"task": "audit.tasks.audit_seal_task", "schedule": dt.timedelta(seconds=15)},
     # https://crontab.guru/#*/10_*_*_*_* : every 10 minutes, value moves (after a sensitivity change)
     # that gave up or were lost start again
     "values-moves-resume": {

@@ -358,7 +358,8 @@ def test_clear_and_a_new_value_together_is_an_error_that_keeps_the_input(client,
 
 def test_clear_can_delete_an_unreadable_value(client, tenant_a_admin, rosalind, salary):
     value = SensitiveValue.objects.get(record=rosalind, property=salary)
-    SensitiveValue.objects.filter(pk=value.pk).update(ciphertext=bytes(value.ciphertext)[:-1] + b"\0")
+    damaged = bytes(value.ciphertext)[:-1] + bytes([value.ciphertext[-1] ^ 0xFF])  # always another byte
+    SensitiveValue.objects.filter(pk=value.pk).update(ciphertext=damaged)
     client.force_login(tenant_a_admin)
 
     field = field_html(client.get(edit_url(rosalind)).content.decode(), "sensitive__annual_salary")

@@ -88,7 +88,8 @@ def test_a_filter_on_a_highly_sensitive_property_is_a_reveal_of_the_matches(pati
 
 def test_a_tampered_candidate_is_logged_and_the_others_still_match(patients, tenant_a_admin, salary, caplog):
     tampered = SensitiveValue.objects.get(record=patients[0], property=salary)
-    SensitiveValue.objects.filter(pk=tampered.pk).update(ciphertext=bytes(tampered.ciphertext)[:-1] + b"\0")
+    damaged = bytes(tampered.ciphertext)[:-1] + bytes([tampered.ciphertext[-1] ^ 0xFF])  # always another byte
+    SensitiveValue.objects.filter(pk=tampered.pk).update(ciphertext=damaged)
 
     found = selectors.record_ids_matching(actor=tenant_a_admin, definition=salary, value=50_000)
 
