@@ -17,6 +17,7 @@ from audit import services as audit_services
 from audit.models import AuditChainHead, AuditEvent, chain_key
 from crm import services
 from crm.models import PropertyDefinition
+from crm.records import services as record_services
 from sensitive import selectors
 
 ON_POSTGRESQL = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -32,7 +33,7 @@ def ada(tenant_a_admin, contacts_a):
         data_type="number",
         sensitivity=PropertyDefinition.Sensitivity.SENSITIVE,
     )
-    return services.record_create(
+    return record_services.record_create(
         actor=tenant_a_admin, object_type=contacts_a, values={"firstname": "Ada", "annual_salary": 91250}
     )
 
