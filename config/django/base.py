@@ -160,6 +160,8 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR") or VAR_DIR / "audit-archive")
+# A process seals a chain after a commit at most this often (audit/sealing.py); the beat sweep seals the rest.
+AUDIT_SEAL_INTERVAL_SECONDS = env_float("AUDIT_SEAL_INTERVAL_SECONDS", 1.0)
 X_FRAME_OPTIONS = "DENY"
 
 # Error reports (mailed to ADMINS, or shown by any handler using Django's reporter) hide every

@@ -18,3 +18,4 @@ SENSITIVE_MASTER_KEY_URI = os.environ.get("TEST_SENSITIVE_MASTER_KEY_URI") or (
 os.environ["TEST_SENSITIVE_MASTER_KEY_URI"] = SENSITIVE_MASTER_KEY_URI  # Celery workers started by tests share it
 SENSITIVE_KEY_PROPAGATION_SECONDS = 0
 CELERY_TASK_ALWAYS_EAGER = True
+AUDIT_SEAL_INTERVAL_SECONDS = 0  # every commit seals, so tests see sealed events at once (one test sets it)

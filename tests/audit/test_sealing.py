@@ -315,3 +315,25 @@ def test_a_transaction_that_writes_several_events_of_a_chain_queues_one_seal(ten
 
     assert [callback.audit_chain for callback in queued] == [chain_key(tenant_a.pk)]
     assert not AuditEvent.objects.filter(chain=chain_key(tenant_a.pk), seq__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_commits_within_the_seal_interval_share_one_seal_and_the_sweep_takes_the_rest(
+    tenant_a, tenant_a_admin, settings
+):
+    # given: a process seals a chain at most once a minute after commits
+    settings.AUDIT_SEAL_INTERVAL_SECONDS = 60
+    sealing._last_sealed.clear()
+
+    # when: three transactions commit one after the other
+    events = [audit_services.event_record(kind=AuditEvent.Kind.SIGN_IN, actor=tenant_a_admin) for _ in range(3)]
+
+    # then: the first was sealed after its commit, the others wait, yet verify by their own MACs
+    first, *rest = (AuditEvent.objects.get(pk=event.pk) for event in events)
+    assert first.seq is not None
+    assert all(event.seq is None for event in rest)
+    assert chain.verify(first.chain)[1] is None
+    # and the sweep seals them
+    sealing.chains_seal_pending()
+    assert not AuditEvent.objects.filter(chain=first.chain, seq__isnull=True).exists()
+    sealing._last_sealed.clear()
