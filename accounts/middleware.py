@@ -42,8 +42,14 @@ class SessionSecurityMiddleware:
             ended = self._session_end(request)
             if ended:
                 return ended
-            if not user.is_verified() and not request.path.startswith(MFA_EXEMPT) and security.mfa_required(user):
-                has_device = security.has_mfa_device(user)
+            # A factor the user set up is asked for even where MFA is not required: otherwise the
+            # password alone would pass it, and could mint backup codes for later.
+            has_device = None if user.is_verified() else security.has_mfa_device(user)
+            if (
+                not user.is_verified()
+                and not request.path.startswith(MFA_EXEMPT)
+                and (has_device or security.mfa_required(user))
+            ):
                 # With no factor yet, the enrolment may ask for the password again (sudo mode).
                 if has_device or not request.path.startswith(EXEMPT_WHILE_ENROLLING):
                     name = "mfa_verify" if has_device else "mfa_enrol"

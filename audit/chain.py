@@ -20,6 +20,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Subquery
+
 from audit import chain_keys, record_index
 from audit.chain_keys import ChainMac
 from audit.models import AuditChainHead, AuditEvent
@@ -137,7 +139,21 @@ def verify(chain: str, events: Iterable[AuditEvent] | None = None) -> tuple[int,
             if links is not None and links.get(event.id, set()) != set(event.record_ids):
                 return checked, Break(next_seq, event.id, "its record index rows were changed or removed")
             checked += 1
+    beyond = _sealed_beyond_head(chain)
+    if beyond is not None:
+        return checked, Break(beyond.seq, beyond.id, "an event claims a place after the chain's head (forged)")
     return checked, None
+
+
+def _sealed_beyond_head(chain: str) -> AuditEvent | None:
+    """An event with a place in the chain past its head: the sealer never gives one (it moves the head
+    with the events it seals, in one transaction), so it was written by hand to escape both the walk
+    and the unsealed tail's check. One statement, so a seal committing meanwhile can't look like one."""
+    head_seq = AuditChainHead.objects.filter(chain=chain).values("seq")[:1]
+    beyond = AuditEvent.objects.filter(chain=chain, seq__isnull=False)
+    if AuditChainHead.objects.filter(chain=chain).exists():
+        beyond = beyond.filter(seq__gt=Subquery(head_seq))
+    return beyond.order_by("seq").first()
 
 
 def _walk(chain: str, head: AuditChainHead, mac: ChainMac, events) -> tuple[int, Break | None]:

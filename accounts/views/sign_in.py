@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
@@ -31,6 +33,11 @@ def _failure_details(user: User | None) -> dict:
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")
 class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        """`next`, unless it is this page: Django raises on that loop for a signed-in user (a 500)."""
+        url = super().get_redirect_url()
+        return "" if url and urlsplit(url).path == self.request.path else url
 
     def form_valid(self, form):
         response = super().form_valid(form)  # login() has given the session a new key

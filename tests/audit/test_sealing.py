@@ -337,3 +337,21 @@ def test_commits_within_the_seal_interval_share_one_seal_and_the_sweep_takes_the
     sealing.chains_seal_pending()
     assert not AuditEvent.objects.filter(chain=first.chain, seq__isnull=True).exists()
     sealing._last_sealed.clear()
+
+
+def test_an_unsealed_event_given_a_place_past_the_head_by_hand_is_found(tenant_a, tenant_a_admin, member_a):
+    # given: a sealed chain, and one event not sealed yet
+    audit_services.events_seal(tenant=tenant_a)
+    event = audit_services.event_record(kind=AuditEvent.Kind.SIGN_IN, actor=tenant_a_admin)
+
+    # when: someone with database access frames another user and moves the event out of reach of
+    # both the walk (seq <= head) and the unsealed tail's check (seq IS NULL)
+    _sql(
+        "UPDATE audit_auditevent SET actor_email = %s, seq = 999999999 WHERE id = %s",
+        [member_a.email, event.pk],
+    )
+
+    # then
+    checked, fault = chain.verify(chain_key(tenant_a.pk))
+    assert fault is not None and fault.event_id == event.pk
+    assert "forged" in fault.reason
