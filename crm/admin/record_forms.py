@@ -130,6 +130,17 @@ class SensitiveFieldsMixin:
         return changes
 
 
+def plain_properties_of(record: Record) -> dict[str, Any]:
+    """The record's JSON without the values of properties just made sensitive: they wait there for
+    their move, and no admin page (an editable form or a view-only page) may show them."""
+    definitions = selectors.property_definitions_by_name(object_type=record.object_type)
+    return {
+        name: value
+        for name, value in (record.properties or {}).items()
+        if name not in definitions or not definitions[name].is_sensitive
+    }
+
+
 class RecordAdminForm(forms.ModelForm):
     """Edits the non-sensitive values as JSON, checked by the same validation as every other path."""
 
@@ -143,13 +154,7 @@ class RecordAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            # Values of a property just made sensitive wait in the JSON for their move: not in this field.
-            definitions = selectors.property_definitions_by_name(object_type=self.instance.object_type)
-            self.initial["properties"] = {
-                name: value
-                for name, value in (self.instance.properties or {}).items()
-                if name not in definitions or not definitions[name].is_sensitive
-            }
+            self.initial["properties"] = plain_properties_of(self.instance)
 
     def clean(self):
         cleaned = super().clean()

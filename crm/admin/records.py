@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.contrib import admin
@@ -10,7 +11,12 @@ from django.views.decorators.debug import sensitive_variables
 
 from core.admin import TenantScopedAdmin
 from crm.admin.record_forms import PREFIX as SENSITIVE_PREFIX
-from crm.admin.record_forms import RecordAdminForm, SensitiveFieldsMixin, sensitive_field_declarations
+from crm.admin.record_forms import (
+    RecordAdminForm,
+    SensitiveFieldsMixin,
+    plain_properties_of,
+    sensitive_field_declarations,
+)
 from crm.models import Record
 from crm.records import api as records_api
 from sensitive.keys import MasterKeyUnavailable, TenantKeysDestroyed
@@ -37,7 +43,23 @@ class RecordAdmin(TenantScopedAdmin):
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "object_type"] if obj else self.readonly_fields
+        fields = [*self.readonly_fields, "object_type"] if obj else list(self.readonly_fields)
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields.append("plain_properties")
+        return fields
+
+    def get_fields(self, request, obj=None):
+        """A view-only page (a platform operator's) renders fields from the stored record, not the
+        form: its JSON is shown through plain_properties, without values waiting to be moved."""
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = ["plain_properties" if name == "properties" else name for name in fields]
+            fields = [name for name in fields if not name.startswith(SENSITIVE_PREFIX)]
+        return fields
+
+    @admin.display(description="Properties")
+    def plain_properties(self, obj: Record) -> str:
+        return json.dumps(plain_properties_of(obj), default=str, sort_keys=True)
 
     def get_form(self, request, obj=None, **kwargs):
         """On a change form, one field per sensitive property, read and written through the choke point."""
