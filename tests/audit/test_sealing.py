@@ -352,6 +352,6 @@ def test_an_unsealed_event_given_a_place_past_the_head_by_hand_is_found(tenant_a
     )
 
     # then
-    checked, fault = chain.verify(chain_key(tenant_a.pk))
+    _, fault = chain.verify(chain_key(tenant_a.pk))
     assert fault is not None and fault.event_id == event.pk
     assert "forged" in fault.reason
