@@ -8,14 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's errors next to the fields they name; the rest above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+from core.forms import add_errors
 
 
 class TenantScopedAdmin(admin.ModelAdmin):
@@ -90,7 +83,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         class RefusedForm(form_class):
             def clean(self):
                 cleaned = super().clean()
-                _add_errors(self, error)
+                add_errors(self, error)
                 return cleaned
 
         return RefusedForm

@@ -144,9 +144,6 @@ def plain_properties_of(record: Record) -> dict[str, Any]:
 class RecordAdminForm(forms.ModelForm):
     """Edits the non-sensitive values as JSON, checked by the same validation as every other path."""
 
-    # Reasons the last save was refused ({field or None: [messages]}), shown when the form is rendered again.
-    save_refusals: dict = {}
-
     class Meta:
         model = Record
         fields = ["object_type", "owner", "team", "properties"]
@@ -158,9 +155,6 @@ class RecordAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for field, messages in self.save_refusals.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
         object_type = cleaned.get("object_type") or getattr(self.instance, "object_type", None)
         values = cleaned.get("properties")
         if object_type is None or not isinstance(values, dict):

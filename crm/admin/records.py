@@ -6,7 +6,7 @@ import json
 import logging
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.views.decorators.debug import sensitive_variables
 
 from core.admin import TenantScopedAdmin
@@ -22,14 +22,6 @@ from crm.records import api as records_api
 from sensitive.keys import MasterKeyUnavailable, TenantKeysDestroyed
 
 logger = logging.getLogger(__name__)
-
-
-class _SaveRefused(Exception):
-    """A service refused the admin's save; carries the reasons by form field (None: the whole form)."""
-
-    def __init__(self, errors: dict) -> None:
-        super().__init__("save refused")
-        self.errors = errors
 
 
 @admin.register(Record)
@@ -63,12 +55,10 @@ class RecordAdmin(TenantScopedAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         """On a change form, one field per sensitive property, read and written through the choke point."""
-        refusals = {"save_refusals": getattr(request, "record_save_refusals", {})}
         if obj is None or not request.user.tenant_id:
-            kwargs["form"] = type("RecordAdminForm", (RecordAdminForm,), refusals)
             return super().get_form(request, obj, **kwargs)
         declared = sensitive_field_declarations(obj.object_type)
-        base = type("RecordAdminFormWithSensitive", (SensitiveFieldsMixin, RecordAdminForm), {**declared, **refusals})
+        base = type("RecordAdminFormWithSensitive", (SensitiveFieldsMixin, RecordAdminForm), declared)
         kwargs["form"] = base
         form_class = super().get_form(request, obj, **kwargs)
         actor = request.user
@@ -80,38 +70,27 @@ class RecordAdmin(TenantScopedAdmin):
 
         return Form
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A save the services refuse is the form again with the reasons (as in the staff UI), not a 500.
-
-        The refused save ran in the view's transaction, which rolled back; the second pass validates
-        the same POST and renders it with the reasons on their fields.
-        """
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _SaveRefused as refused:
-            request.record_save_refusals = refused.errors
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
     def save_model(self, request, obj, form, change) -> None:
+        """A refusal is a ValidationError by form field: the base class shows the form again with it."""
         try:
             self._save(request, obj, form, change)
         except ValidationError as exc:
-            raise _SaveRefused(self._errors_by_field(form, exc)) from None
+            raise ValidationError(self._errors_by_field(form, exc)) from None
         except PermissionDenied as exc:
-            raise _SaveRefused({None: [str(exc)]}) from None
+            raise ValidationError(str(exc)) from None
         except TenantKeysDestroyed as exc:
-            raise _SaveRefused({None: [exc.message]}) from None
+            raise ValidationError(exc.message) from None
         except MasterKeyUnavailable as exc:  # its message names the key's location: for the log, not the page
             logger.error("Record %s not saved: %s", obj.pk if change else "(new)", exc.message)
             message = "Sensitive values can't be saved right now: the encryption keys are unavailable."
-            raise _SaveRefused({None: [message]}) from None
+            raise ValidationError(message) from None
 
     @staticmethod
     def _errors_by_field(form, error: ValidationError) -> dict:
         """A service's ValidationError({property name: [messages]}) by the admin form's fields: sensitive
         values have their own, the others are in the JSON. Each message names its property."""
         if not hasattr(error, "error_dict"):
-            return {None: error.messages}
+            return {NON_FIELD_ERRORS: error.messages}
         errors: dict = {}
         for name, messages in error.message_dict.items():
             if name in ("owner", "team", "object_type"):

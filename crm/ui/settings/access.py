@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from accounts.decorators import super_admin_required
 from accounts.models import Team, User
 from accounts.sudo import require_sudo_mode
+from core.forms import add_errors, error_text
 from crm.models import PropertyDefinition
 from crm.ui.settings.forms import GrantForm
 from crm.ui.settings.properties import property_or_404
@@ -51,14 +52,9 @@ def grant_post_handle(request, definition: PropertyDefinition) -> tuple[GrantFor
             can = "view and edit" if level == "edit" else "view"
             return form, f"{grantee} may now {can} {definition.label}.", ""
     except (ValidationError, PermissionDenied) as exc:
-        messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         if "revoke" in request.POST:
-            return form, "", " ".join(messages_)
-        if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, messages_)
+            return form, "", error_text(exc)
+        add_errors(form, exc)
     return form, "", ""
 
 
