@@ -4,7 +4,6 @@ The failures are real: a PostgreSQL trigger refuses the inserts of new ciphertex
 """
 
 import os
-import time
 
 import pytest
 from django.db import connection
@@ -16,7 +15,7 @@ from sensitive import selectors
 from sensitive.models import SensitiveValue
 from sensitive.sensitivity import property_sensitivity_change
 from sensitive.tasks import property_values_encrypt_task, property_values_moves_resume_task
-from tests.sensitive.test_worker import BROKER, _start_worker, broker  # noqa: F401
+from tests.sensitive.test_worker import BROKER, broker, worker_run_until_moved  # noqa: F401
 
 PHONE = "+44 20 7946 0777"
 ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -86,17 +85,7 @@ def test_a_move_that_fails_once_is_retried_by_the_worker_and_finishes(
 
     # when: the property is raised and a worker runs the move
     property_sensitivity_change(actor=tenant_a_admin, definition=phone, sensitivity="sensitive")
-    worker = _start_worker()
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            phone.refresh_from_db()
-            if not phone.values_moving:
-                break
-            time.sleep(0.5)
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode()
+    output = worker_run_until_moved(phone)
 
     # then: the first attempt failed, a retry moved everything, and nothing was recorded as failed
     assert "refused by the test" in output and "Retry in" in output, output[-3000:]

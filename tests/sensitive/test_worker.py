@@ -68,6 +68,23 @@ def _start_worker() -> subprocess.Popen:
     )
 
 
+def worker_run_until_moved(definition, timeout: float = 60) -> str:
+    """Start a real worker, wait (at most `timeout` seconds) until the property's values have moved,
+    stop it, and return what it logged; `definition` is refreshed."""
+    worker = _start_worker()
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            definition.refresh_from_db()
+            if not definition.values_moving:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode()
+    return output
+
+
 def test_a_worker_moves_values_and_the_message_carries_only_ids(tenant_a_admin, contacts_a, broker):
     # given: contacts with a plain phone number
     people = [
@@ -90,17 +107,7 @@ def test_a_worker_moves_values_and_the_message_carries_only_ids(tenant_a_admin, 
     assert str(phone.pk) in body and PHONE not in body and PHONE not in messages[0].decode()
 
     # when: a worker runs
-    worker = _start_worker()
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            phone.refresh_from_db()
-            if not phone.values_moving:
-                break
-            time.sleep(0.5)
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=30)[0].decode()
+    output = worker_run_until_moved(phone)
 
     # then: the values are ciphertext only, and the worker's log shows no value
     assert not phone.values_moving, output[-3000:]
