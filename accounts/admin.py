@@ -284,7 +284,7 @@ class TeamAdmin(TenantScopedAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        form.base_fields["members"].queryset = User.objects.filter(tenant_id=request.user.tenant_id)
+        form.base_fields["members"].queryset = User.objects.people().filter(tenant_id=request.user.tenant_id)
         form.base_fields["members"].initial = list(obj.group.user_set.all()) if obj else []
         return form
 

@@ -50,7 +50,7 @@ def run_checks(*, tenant: Tenant) -> list[Result]:
 
 
 def _users(tenant: Tenant):
-    return User.objects.filter(tenant=tenant, is_active=True)
+    return User.objects.people().filter(tenant=tenant, is_active=True)
 
 
 @check

@@ -54,6 +54,16 @@ class Tenant(BaseModel):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text="Dangerous actions (reveal, export, grants) ask for the password or a code again after this long.",
     )
+    # REST API rate limits per private app; empty: HubSpot's published limits for its top tier.
+    api_burst_per_10_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests per app in any 10 seconds (empty: 190, as HubSpot)."
+    )
+    api_search_per_second = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Search requests per app per second (empty: 5, as HubSpot)."
+    )
+    api_daily = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests per app per day (empty: 1,000,000, as HubSpot)."
+    )
     audit_retention_days = models.PositiveIntegerField(
         default=7 * 365 + 2,
         validators=[MinValueValidator(365)],
@@ -76,6 +86,10 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
+    def people(self):
+        """Users who are people: private apps' own users left out (pickers, lists, health checks)."""
+        return self.exclude(role=User.Role.APP)
+
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
         """A platform operator: manages tenants, belongs to none, reads no tenant's sensitive values."""
         fields.update(is_staff=True, is_superuser=True, tenant=None)
@@ -86,6 +100,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
         MEMBER = "member", "Member"
         SUPER_ADMIN = "super_admin", "Super admin"
+        # A private app's identity (accounts/private_apps.py): it signs in with no password, only
+        # its API token, and its scopes (accounts/scopes.py) stand in for grants.
+        APP = "app", "Private app"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(unique=True)
@@ -148,6 +165,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_active and self.tenant_id is not None and self.role == self.Role.SUPER_ADMIN
 
     @property
+    def is_app(self) -> bool:
+        return self.role == self.Role.APP
+
+    @property
     def is_platform_operator(self) -> bool:
         return self.is_active and self.is_superuser and self.tenant_id is None
 
@@ -206,3 +227,41 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation of {self.user_id}"
+
+
+class PrivateApp(TenantScopedModel):
+    """An integration's access to one tenant through the REST API, with HubSpot's private app scopes.
+
+    The app acts as its own user (role "app", no password), so that every audit event names it and
+    the record layer treats it like any actor; its scopes, minus the allowlist, stand in for grants.
+    Only a keyed hash of the token is stored (accounts/private_apps.py).
+    """
+
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="private_app", editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=12, editable=False, help_text="The token's last characters.")
+    scopes = models.JSONField(default=list, blank=True)
+    # Beyond HubSpot: "contacts.salary" names; when not empty, the only sensitive properties the
+    # sensitive scopes open.
+    sensitive_allowlist = models.JSONField(default=list, blank=True)
+    # CIDR ranges ("10.0.0.0/8", "2001:db8::/32"); empty: any address.
+    allowed_ip_ranges = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="private_app_name_unique_in_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -37,7 +37,7 @@ class AuditMiddleware(AuditlogMiddleware):
     def surface_of(request) -> str:
         if request.path.startswith("/admin/"):
             return "admin"
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/crm/v3/", "/crm/v4/")):
             return "api"
         return "ui"
 

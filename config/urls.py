@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("settings/", include("crm.urls_settings")),
+    path("crm/", include("crm.api.urls")),
     path("", include("crm.urls")),
 ]

@@ -111,7 +111,7 @@ def demo_seed(*, actor: User, contacts: int, seed: int = 7, progress: Progress |
     progress = progress or (lambda n: None)
     rng = random.Random(seed + Record.objects.for_tenant(actor.tenant_id).count())
     pools = _Pools(seed)
-    owners = list(User.objects.filter(tenant_id=actor.tenant_id, is_active=True)) or [actor]
+    owners = list(User.objects.people().filter(tenant_id=actor.tenant_id, is_active=True)) or [actor]
     types = {t.name: t for t in selectors.object_type_list(actor=actor)}
     demo_sensitive_properties(actor=actor, contacts=types["contacts"])
     today = timezone.localdate()

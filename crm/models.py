@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models, transaction
 
-from core.models import TenantScopedModel
+from core.models import TenantQuerySet, TenantScopedModel
+
+# PostgreSQL: a sequence; SQLite: a one-row counter table (migration 0012 makes either).
+RECORD_NUMBER_SEQUENCE = "crm_record_number_seq"
 
 internal_name_validator = RegexValidator(
     r"^[a-z][a-z0-9_]{0,62}$",
@@ -22,6 +25,9 @@ class ObjectType(TenantScopedModel):
     # Property names whose values, joined by spaces, name a record in lists and links.
     display_properties = models.JSONField(default=list, blank=True)
     position = models.PositiveIntegerField(default=100)
+    # HubSpot's objectTypeId, which the REST API accepts for the name: "0-1" contacts, "0-2" companies,
+    # "0-3" deals, "0-5" tickets; "2-<n>" for a custom type (n from the record number sequence).
+    type_id = models.CharField(max_length=24, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["position", "label_plural"]
@@ -29,6 +35,15 @@ class ObjectType(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.label_plural
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.type_id:
+            standard = STANDARD_TYPE_IDS.get(self.name) if self.is_standard else None
+            self.type_id = standard or f"2-{record_numbers_next(1)[0]}"
+        super().save(*args, **kwargs)
+
+
+STANDARD_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5"}
 
 
 class PropertyDefinition(TenantScopedModel):
@@ -94,7 +109,45 @@ class PropertyDefinition(TenantScopedModel):
         return [option["value"] for option in self.options]
 
 
+def record_numbers_next(count: int) -> list[int]:
+    """`count` new record numbers from the one database sequence: increasing, never given twice.
+
+    A rolled-back transaction loses its numbers (as PostgreSQL sequences do): ids are never reused.
+    """
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT nextval('{RECORD_NUMBER_SEQUENCE}') FROM generate_series(1, %s)", [count])  # noqa: S608
+            return [row[0] for row in cursor.fetchall()]
+        with transaction.atomic():  # SQLite serialises writers: the UPDATE is the sequence's lock
+            cursor.execute(f"UPDATE {RECORD_NUMBER_SEQUENCE} SET last = last + %s RETURNING last", [count])  # noqa: S608
+            (last,) = cursor.fetchone()
+    return list(range(last - count + 1, last + 1))
+
+
+def record_numbers_assign(records) -> None:
+    """Give each record without a number its own from the sequence."""
+    missing = [record for record in records if record.number is None]
+    for record, number in zip(missing, record_numbers_next(len(missing)), strict=True):
+        record.number = number
+
+
+class RecordQuerySet(TenantQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        record_numbers_assign(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Record(TenantScopedModel):
+    """A contact, company, deal, ticket or custom object record.
+
+    `id` (a UUID) is the internal key and the staff UI's; `number` is the numeric id the REST API
+    shows as HubSpot does (`id`, `hs_object_id`), since integrations often store ids as integers.
+    """
+
+    number = models.BigIntegerField(unique=True, editable=False)
     object_type = models.ForeignKey(ObjectType, on_delete=models.PROTECT, related_name="records")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_records"
@@ -103,6 +156,8 @@ class Record(TenantScopedModel):
     # Non-sensitive values only; sensitive values live in `sensitive`, encrypted (ARCHITECTURE.md rule 5).
     properties = models.JSONField(default=dict, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
+
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -115,6 +170,11 @@ class Record(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.display_name or str(self.id)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.number is None:
+            record_numbers_assign([self])
+        super().save(*args, **kwargs)
 
 
 class RecordScope(TenantScopedModel):

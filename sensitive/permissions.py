@@ -4,6 +4,9 @@
 - Other users need a django-guardian grant on the property (`view_sensitive`, or
   `edit_sensitive` which implies view), given to them or to one of their teams.
 - Platform operators (is_superuser without a tenant) never pass, whatever guardian says.
+- A private app (a user with role "app") has no guardian grants: its API scopes stand in for them
+  (accounts/scopes.py), a tier's read scope for view and its write scope for edit, limited to the
+  app's sensitive allowlist when it has one.
 
 Grants are loaded once per user and kept in process memory, keyed by the tenant's
 `grants_version`, which every grant, revoke, team and super admin change bumps. The version
@@ -20,6 +23,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
+from accounts import scopes as api_scopes
+from accounts.models import PrivateApp
 from crm.models import PropertyDefinition
 from sensitive import keys
 
@@ -41,7 +46,28 @@ _cache: dict[tuple, Grants] = {}
 _lock = threading.Lock()
 
 
+def _load_app_grants(actor, grants_version: int) -> Grants:
+    app = getattr(actor, "private_app", None) or PrivateApp.objects.get(user=actor)
+    allowlist = set(app.sensitive_allowlist)
+    view, edit = set(), set()
+    definitions = (
+        PropertyDefinition.objects.filter(tenant_id=actor.tenant_id)
+        .exclude(sensitivity=PropertyDefinition.Sensitivity.NONE)
+        .values_list("pk", "name", "sensitivity", "object_type__name", "object_type__is_standard")
+    )
+    for pk, name, tier, type_name, is_standard in definitions:
+        if allowlist and f"{type_name}.{name}" not in allowlist:
+            continue
+        for access, into in ((api_scopes.READ, view), (api_scopes.WRITE, edit)):
+            needed = api_scopes.object_scopes_needed(type_name, is_standard=is_standard, access=access, tier=tier)
+            if api_scopes.may(app.scopes, needed):
+                into.add(str(pk))
+    return Grants(grants_version, frozenset(view), frozenset(edit))
+
+
 def _load_grants(actor, grants_version: int) -> Grants:
+    if actor.role == "app":
+        return _load_app_grants(actor, grants_version)
     content_type = ContentType.objects.get_for_model(PropertyDefinition)
     direct = UserObjectPermission.objects.filter(
         user=actor, content_type=content_type, permission__codename__in=CODENAMES
@@ -106,6 +132,8 @@ class PropertyAccess:
     def who_to_ask(self, definition: PropertyDefinition) -> str:
         if not self.is_tenant_member:
             return "the organisation's super admins"
+        if self.actor.role == "app":
+            return "a super admin for the app's sensitive scope"
         names = self.grants().super_admin_names
         return " or ".join(names) + " (super admin)" if names else "a super admin"
 

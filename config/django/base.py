@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "sensitive",
     "audit",
     "workflows",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +185,7 @@ LOGGING = {
     },
 }
 
+from config.settings.api import *  # noqa: E402,F403
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.csp import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403

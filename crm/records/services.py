@@ -23,7 +23,7 @@ from audit.models import AuditEvent
 from core.db import rows_insert, uuid_converter, uuid_to_db
 from crm import selectors
 from crm.display import display_name_for, plain_values
-from crm.models import Association, ObjectType, PropertyDefinition, Record, RecordScope
+from crm.models import Association, ObjectType, PropertyDefinition, Record, RecordScope, record_numbers_assign
 from crm.records.visibility import Visibility, visibility_forget
 from crm.tenancy import check_same_tenant, require_super_admin, tenant_of
 from crm.validation import clean_values
@@ -202,12 +202,14 @@ def _records_insert(records: list[Record]) -> None:
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     rows = []
+    record_numbers_assign(records)
     for record in records:
         record.created_at = record.updated_at = now
         properties = json.dumps(record.properties) if not native else Jsonb(record.properties)
         rows.append(
             (
                 to_db(record.pk),
+                record.number,
                 to_db(record.tenant_id),
                 to_db(record.object_type_id),
                 to_db(record.owner_id),
@@ -220,6 +222,7 @@ def _records_insert(records: list[Record]) -> None:
         )
     columns = [
         "id",
+        "number",
         "tenant_id",
         "object_type_id",
         "owner_id",
@@ -229,7 +232,7 @@ def _records_insert(records: list[Record]) -> None:
         "created_at",
         "updated_at",
     ]
-    types = ["uuid", "uuid", "uuid", "uuid", "uuid", "jsonb", "text", "timestamptz", "timestamptz"]
+    types = ["uuid", "bigint", "uuid", "uuid", "uuid", "uuid", "jsonb", "text", "timestamptz", "timestamptz"]
     rows_insert(Record._meta.db_table, columns, rows, types)
 
 

@@ -78,7 +78,7 @@ class RecordForm(forms.Form):
             ).readings
         # The current owner stays a choice even when deactivated: saving must not quietly reassign the record.
         current_owner = Q(pk=record.owner_id) if record is not None and record.owner_id else Q(pk__in=[])
-        self.fields["owner"].queryset = User.objects.filter(
+        self.fields["owner"].queryset = User.objects.people().filter(
             Q(is_active=True) | current_owner, tenant_id=actor.tenant_id
         )
         self.fields["owner"].label_from_instance = _person

@@ -116,6 +116,6 @@ class GrantForm(forms.Form):
         teams = [(f"team:{t.pk}", f"Team: {t.name}") for t in Team.objects.for_tenant(actor.tenant_id)]
         users = [
             (f"user:{u.pk}", f"User: {u.get_full_name()} <{u.email}>")
-            for u in User.objects.filter(tenant_id=actor.tenant_id, is_active=True).exclude(role="super_admin")
+            for u in User.objects.people().filter(tenant_id=actor.tenant_id, is_active=True).exclude(role="super_admin")
         ]
         self.fields["grantee"].choices = [("", "—"), *teams, *users]

@@ -1,0 +1,48 @@
+"""The REST API (crm/api/): DRF, the OpenAPI schema, rate limits and the cache they count in."""
+
+from config.env import env_int, env_str
+
+# Rate-limit counters (crm/api/throttles.py) must be shared by every worker process: Redis in
+# production and CI (CACHE_URL, or the broker's Redis), process memory in the embedded default.
+_cache_url = env_str("CACHE_URL") or (
+    env_str("CELERY_BROKER_URL") if env_str("CELERY_BROKER_URL").startswith("redis") else ""
+)
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url, "KEY_PREFIX": "crm"}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["crm.api.auth.PrivateAppAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttles.BurstThrottle", "crm.api.throttles.DailyThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CRM API",
+    "DESCRIPTION": (
+        "HubSpot-compatible CRM API (v3 objects, properties, search, batch, schemas; v4 associations). "
+        "Authenticate with a private app token: `Authorization: Bearer pat-...`."
+    ),
+    "VERSION": "3",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Request bodies larger than this are refused with a 413 before they are parsed.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 3 * 1024 * 1024)
+# Defaults of the per-app limits (a tenant's own settings win): HubSpot's for its top tier.
+API_BURST_PER_10_SECONDS = env_int("API_BURST_PER_10_SECONDS", 190)
+API_SEARCH_PER_SECOND = env_int("API_SEARCH_PER_SECOND", 5)
+API_DAILY = env_int("API_DAILY", 1_000_000)

@@ -1,0 +1,104 @@
+"""Rate limits per private app, as HubSpot's: a burst window of 10 seconds, a daily limit, and a
+per-second limit on search. Limits come from the tenant (empty: settings.API_*).
+
+Counters are fixed windows in Django's cache (Redis in production, so all workers share them):
+one atomic INCR per window and request. DRF's SimpleRateThrottle keeps a list of timestamps per
+client, read and written back without a lock, and knows no 10-second window.
+
+Each response carries HubSpot's headers (X-HubSpot-RateLimit-Max, -Remaining, -Interval-Milliseconds,
+-Daily, -Daily-Remaining; -Secondly and -Secondly-Remaining on search), and a 429 its body:
+{"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+ "errorType": "RATE_LIMIT", "correlationId": "...", "policyName": "TEN_SECONDLY_ROLLING"}.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework import exceptions, throttling
+
+
+class _WindowThrottle(throttling.BaseThrottle):
+    window_seconds = 10
+    name = "burst"
+    policy = "TEN_SECONDLY_ROLLING"
+    headers: dict[str, str] = {}
+
+    def limit_of(self, tenant) -> int:
+        raise NotImplementedError
+
+    def header_names(self) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        app = request.auth
+        if app is None:
+            return True
+        limit = self.limit_of(app.tenant)
+        now = time.time()
+        window = int(now // self.window_seconds)
+        key = f"api-throttle:{self.name}:{app.pk}:{window}"
+        cache.add(key, 0, timeout=self.window_seconds + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=self.window_seconds + 1)
+            count = 1
+        self.wait_seconds = (window + 1) * self.window_seconds - now
+        limit_header, remaining_header = self.header_names()
+        extra = {limit_header: str(limit), remaining_header: str(max(0, limit - count))}
+        if self.name == "burst":
+            extra["X-HubSpot-RateLimit-Interval-Milliseconds"] = str(self.window_seconds * 1000)
+        request.rate_limit_headers = {**getattr(request, "rate_limit_headers", {}), **extra}
+        return count <= limit
+
+    def wait(self) -> float | None:
+        return getattr(self, "wait_seconds", None)
+
+
+class BurstThrottle(_WindowThrottle):
+    window_seconds, name, policy = 10, "burst", "TEN_SECONDLY_ROLLING"
+
+    def limit_of(self, tenant) -> int:
+        return tenant.api_burst_per_10_seconds or settings.API_BURST_PER_10_SECONDS
+
+    def header_names(self):
+        return "X-HubSpot-RateLimit-Max", "X-HubSpot-RateLimit-Remaining"
+
+
+class DailyThrottle(_WindowThrottle):
+    window_seconds, name, policy = 86_400, "daily", "DAILY"
+
+    def limit_of(self, tenant) -> int:
+        return tenant.api_daily or settings.API_DAILY
+
+    def header_names(self):
+        return "X-HubSpot-RateLimit-Daily", "X-HubSpot-RateLimit-Daily-Remaining"
+
+
+class SearchThrottle(_WindowThrottle):
+    window_seconds, name, policy = 1, "search", "SECONDLY"
+
+    def limit_of(self, tenant) -> int:
+        return tenant.api_search_per_second or settings.API_SEARCH_PER_SECOND
+
+    def header_names(self):
+        return "X-HubSpot-RateLimit-Secondly", "X-HubSpot-RateLimit-Secondly-Remaining"
+
+
+def throttled(throttle: _WindowThrottle, request) -> exceptions.Throttled:
+    """The 429 with HubSpot's body and a Retry-After."""
+    wait = throttle.wait() or 1
+    exc = exceptions.Throttled(wait=wait)
+    exc.hubspot_body = {
+        "status": "error",
+        "message": f"You have reached your {throttle.policy.lower()} limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": str(uuid.uuid4()),
+        "policyName": throttle.policy,
+    }
+    exc.hubspot_headers = {**getattr(request, "rate_limit_headers", {}), "Retry-After": str(max(1, round(wait)))}
+    return exc

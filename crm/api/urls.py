@@ -1,0 +1,24 @@
+"""The API's paths under /crm/ (HubSpot's), each module with its own urlpatterns; then a 404 in
+HubSpot's shape for any other path under /crm/v3/ and /crm/v4/."""
+
+from __future__ import annotations
+
+from django.urls import re_path
+from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
+
+from crm.api import errors, objects
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def unknown_path(request, rest: str = ""):
+    raise errors.not_found("Resource not found.")
+
+
+# Order matters: /search and /batch/... before /{objectId}.
+urlpatterns = [
+    *objects.urlpatterns,
+    re_path(r"^v[34]/(?P<rest>.*)$", unknown_path),
+]
