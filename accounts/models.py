@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.models import BaseModel, TenantScopedModel
+from core.numbers import numbers_next
 
 # In the tz database but not places: "localtime" is whatever the server's clock is set to.
 _NOT_TIME_ZONES = {"localtime", "Factory", "posixrules"}
@@ -126,6 +127,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         validators=[validate_time_zone],
         help_text="Dates and times in the staff UI are shown and typed in this time zone; they are stored in UTC.",
     )
+    # The REST API's owner id (HubSpot's numeric ownerId and hubspot_owner_id), from the record number sequence.
+    number = models.BigIntegerField(unique=True, null=True, blank=True, editable=False)
     # Part of the session auth hash: bumping it ends every session of the user at its next request.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 
@@ -146,6 +149,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        if self.number is None:
+            (self.number,) = numbers_next(1)
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.email

@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import connection, models, transaction
+from django.db import models
 
 from core.models import TenantQuerySet, TenantScopedModel
-
-# PostgreSQL: a sequence; SQLite: a one-row counter table (migration 0012 makes either).
-RECORD_NUMBER_SEQUENCE = "crm_record_number_seq"
+from core.numbers import numbers_next
 
 internal_name_validator = RegexValidator(
     r"^[a-z][a-z0-9_]{0,62}$",
@@ -39,7 +37,7 @@ class ObjectType(TenantScopedModel):
     def save(self, *args, **kwargs) -> None:
         if not self.type_id:
             standard = STANDARD_TYPE_IDS.get(self.name) if self.is_standard else None
-            self.type_id = standard or f"2-{record_numbers_next(1)[0]}"
+            self.type_id = standard or f"2-{numbers_next(1)[0]}"
         super().save(*args, **kwargs)
 
 
@@ -74,6 +72,9 @@ class PropertyDefinition(TenantScopedModel):
         default=False, help_text="Sensitive values get a blind index so equality filters need no decryption."
     )
     required = models.BooleanField(default=False)
+    # HubSpot's hasUniqueValue: no two records of the type hold the same value, so the REST API can
+    # look a record up by it (idProperty). Non-sensitive properties only.
+    has_unique_value = models.BooleanField(default=False)
     # Set while a sensitivity change moves existing values into or out of ciphertext.
     values_moving = models.BooleanField(default=False, editable=False)
     # When that move last made progress, and when it last gave up after its retries (a sweep resumes it).
@@ -109,27 +110,10 @@ class PropertyDefinition(TenantScopedModel):
         return [option["value"] for option in self.options]
 
 
-def record_numbers_next(count: int) -> list[int]:
-    """`count` new record numbers from the one database sequence: increasing, never given twice.
-
-    A rolled-back transaction loses its numbers (as PostgreSQL sequences do): ids are never reused.
-    """
-    if count <= 0:
-        return []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT nextval('{RECORD_NUMBER_SEQUENCE}') FROM generate_series(1, %s)", [count])  # noqa: S608
-            return [row[0] for row in cursor.fetchall()]
-        with transaction.atomic():  # SQLite serialises writers: the UPDATE is the sequence's lock
-            cursor.execute(f"UPDATE {RECORD_NUMBER_SEQUENCE} SET last = last + %s RETURNING last", [count])  # noqa: S608
-            (last,) = cursor.fetchone()
-    return list(range(last - count + 1, last + 1))
-
-
 def record_numbers_assign(records) -> None:
     """Give each record without a number its own from the sequence."""
     missing = [record for record in records if record.number is None]
-    for record, number in zip(missing, record_numbers_next(len(missing)), strict=True):
+    for record, number in zip(missing, numbers_next(len(missing)), strict=True):
         record.number = number
 
 

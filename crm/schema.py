@@ -6,6 +6,9 @@ Standard properties are ordinary definitions with `is_standard` set, not special
 from __future__ import annotations
 
 S, N, D, E = "string", "number", "date", "enumeration"
+# (object type, property) of standard properties whose value names one record, as HubSpot's
+# hasUniqueValue: the REST API's idProperty can look records up by them.
+UNIQUE_STANDARD_PROPERTIES = {("contacts", "email"), ("companies", "domain")}
 
 LIFECYCLE_STAGES = [
     ("subscriber", "Subscriber"),

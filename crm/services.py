@@ -185,6 +185,7 @@ def tenant_schema_seed(*, tenant) -> None:
                     "group": group,
                     "options": options,
                     "required": required,
+                    "has_unique_value": (spec["name"], name) in schema.UNIQUE_STANDARD_PROPERTIES,
                     "is_standard": True,
                     "position": prop_position,
                 },

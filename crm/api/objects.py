@@ -8,10 +8,11 @@ comes back as a restricted reading and is named in `restrictedProperties`.
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts import scopes as api_scopes
-from crm.api import errors, inputs, resolve, shapes
+from crm.api import errors, inputs, openapi, resolve, shapes
 from crm.api.base import ApiView
 from crm.models import Record
 from crm.records import api as records
@@ -21,6 +22,11 @@ PURPOSE = "api"
 
 
 class ObjectDetail(ApiView):
+    @extend_schema(
+        operation_id="objects_get_by_id",
+        parameters=[openapi.PROPERTIES],
+        responses={200: openapi.SimplePublicObject, **openapi.ERRORS},
+    )
     def get(self, request, object_type: str, object_id: str):
         object_type = resolve.object_type_of(request.user, object_type)
         self.require_objects(request, object_type, api_scopes.READ)

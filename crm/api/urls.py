@@ -4,11 +4,13 @@ HubSpot's shape for any other path under /crm/v3/ and /crm/v4/."""
 from __future__ import annotations
 
 from django.urls import re_path
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 
 from crm.api import errors, objects
 
 
+@extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
 @authentication_classes([])
 @permission_classes([])

@@ -6,12 +6,12 @@ STANDARD = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0
 
 
 def fill(apps, schema_editor):
-    from crm.models import record_numbers_next
+    from core.numbers import numbers_next
 
     ObjectType = apps.get_model("crm", "ObjectType")
     for object_type in ObjectType.objects.filter(type_id=""):
         standard = STANDARD.get(object_type.name) if object_type.is_standard else None
-        object_type.type_id = standard or f"2-{record_numbers_next(1)[0]}"
+        object_type.type_id = standard or f"2-{numbers_next(1)[0]}"
         object_type.save(update_fields=["type_id"])
 
 
