@@ -8,5 +8,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("settings/", include("crm.urls_settings")),
     path("crm/", include("crm.api.urls")),
+    path("api/", include("crm.api.docs")),
     path("", include("crm.urls")),
 ]

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
@@ -51,6 +52,11 @@ class ControlCharacterMiddleware:
         for name, value in list(request.COOKIES.items()):
             if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
                 del request.COOKIES[name]
+        if request.path_info.startswith(settings.API_PATH_PREFIXES):
+            # The REST API checks its own requests, before it reads their (JSON) bodies and in its
+            # own error shape (crm/api/base.py); reading request.POST here would parse a form body
+            # of any size before the API's 413.
+            return self.get_response(request)
         part = _refused_part(request)
         if part:
             # Never the value (it may be a password or a sensitive value), nor the field name.

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from rest_framework import authentication, exceptions
 
 from accounts import private_apps
 from core.http import client_ip
-from crm.api.errors import ApiError
 
 
 class PrivateAppAuthentication(authentication.BaseAuthentication):
     """request.user is the app's own user (role "app") and request.auth its PrivateApp."""
 
     def authenticate(self, request):
-        length = request.META.get("CONTENT_LENGTH") or "0"
-        if length.isdigit() and int(length) > settings.API_MAX_BODY_BYTES:
-            # Before the body is read: the 413 is the same for a stranger and for an app.
-            raise ApiError(
-                f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes.",
-                status_code=413,
-                category="PAYLOAD_TOO_LARGE",
-            )
         header = authentication.get_authorization_header(request).decode("latin-1")
         scheme, _, token = header.partition(" ")
         if not header:

@@ -32,6 +32,16 @@ class Error(serializers.Serializer):
     context = serializers.DictField(required=False)
 
 
+class RateLimitError(serializers.Serializer):
+    """HubSpot's 429 body: `errorType` and `policyName` where other errors have `category`."""
+
+    status = serializers.CharField()
+    message = serializers.CharField()
+    errorType = serializers.CharField()
+    correlationId = serializers.CharField()
+    policyName = serializers.CharField()
+
+
 # Field names are HubSpot's (camelCase).
 class SimplePublicObject(serializers.Serializer):
     id = serializers.CharField()
@@ -45,7 +55,7 @@ class SimplePublicObject(serializers.Serializer):
     associations = serializers.DictField(required=False)
 
 
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 429: Error}
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 429: RateLimitError}
 
 OBJECT_TYPE = OpenApiParameter("object_type", OpenApiTypes.STR, OpenApiParameter.PATH, description="contacts, 0-1, ...")
 PROPERTIES = OpenApiParameter(
