@@ -89,9 +89,15 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
 
     def check_throttles(self, request):
+        """Each limit counts the request until one refuses it; the others still give their headers."""
+        refused = None
         for throttle in self.get_throttles():
-            if not throttle.allow_request(request, self):
-                raise throttles.throttled(throttle, request)
+            if refused is not None:
+                throttle.peek(request)
+            elif not throttle.allow_request(request, self):
+                refused = throttle
+        if refused is not None:
+            raise throttles.throttled(refused, request)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -34,6 +34,13 @@ class _WindowThrottle(throttling.BaseThrottle):
         raise NotImplementedError
 
     def allow_request(self, request, view) -> bool:
+        return self._count(request, increment=True)
+
+    def peek(self, request) -> None:
+        """The headers without counting: for a request another limit refused."""
+        self._count(request, increment=False)
+
+    def _count(self, request, *, increment: bool) -> bool:
         app = request.auth
         if app is None:
             return True
@@ -41,12 +48,15 @@ class _WindowThrottle(throttling.BaseThrottle):
         now = time.time()
         window = int(now // self.window_seconds)
         key = f"api-throttle:{self.name}:{app.pk}:{window}"
-        cache.add(key, 0, timeout=self.window_seconds + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=self.window_seconds + 1)
-            count = 1
+        if increment:
+            cache.add(key, 0, timeout=self.window_seconds + 1)
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, timeout=self.window_seconds + 1)
+                count = 1
+        else:
+            count = cache.get(key) or 0
         self.wait_seconds = (window + 1) * self.window_seconds - now
         limit_header, remaining_header = self.header_names()
         extra = {limit_header: str(limit), remaining_header: str(max(0, limit - count))}
