@@ -110,4 +110,3 @@ def test_no_input_makes_a_server_error_or_an_answer_outside_the_schema(case, sam
         headers={"Authorization": f"Bearer {every_scope_token}"},
         checks=[not_a_server_error, response_schema_conformance],
     )
-
