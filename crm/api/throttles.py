@@ -2,7 +2,7 @@
 per-second limit on search. Limits come from the tenant (empty: settings.API_*).
 
 Counters are fixed windows in Django's cache (Redis in production, so all workers share them):
-one atomic INCR per window and request. DRF's SimpleRateThrottle keeps a list of timestamps per
+one atomic INCR per window and request, one round trip on Redis. DRF's SimpleRateThrottle keeps a list of timestamps per
 client, read and written back without a lock, and knows no 10-second window.
 
 Each response carries HubSpot's headers (X-HubSpot-RateLimit-Max, -Remaining, -Interval-Milliseconds,
@@ -13,12 +13,32 @@ Each response carries HubSpot's headers (X-HubSpot-RateLimit-Max, -Remaining, -I
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework import exceptions, throttling
+
+
+def _count_up(key: str, *, timeout: int) -> int:
+    """The window's count after this request: on Redis one round trip (SET NX EX and INCR in one
+    MULTI, so the key never lives without its expiry); elsewhere the cache's add and incr."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        redis_key = cache.make_and_validate_key(key)
+        pipeline = cache._cache.get_client(redis_key, write=True).pipeline()
+        pipeline.set(redis_key, 0, ex=timeout, nx=True)
+        pipeline.incr(redis_key)
+        return pipeline.execute()[1]
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 class _WindowThrottle(throttling.BaseThrottle):
@@ -49,14 +69,9 @@ class _WindowThrottle(throttling.BaseThrottle):
         window = int(now // self.window_seconds)
         key = f"api-throttle:{self.name}:{app.pk}:{window}"
         if increment:
-            cache.add(key, 0, timeout=self.window_seconds + 1)
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=self.window_seconds + 1)
-                count = 1
+            count = _count_up(key, timeout=self.window_seconds + 1)
         else:
-            count = cache.get(key) or 0
+            count = caches["default"].get(key) or 0
         self.wait_seconds = (window + 1) * self.window_seconds - now
         limit_header, remaining_header = self.header_names()
         extra = {limit_header: str(limit), remaining_header: str(max(0, limit - count))}
@@ -110,5 +125,5 @@ def throttled(throttle: _WindowThrottle, request) -> exceptions.Throttled:
         "correlationId": str(uuid.uuid4()),
         "policyName": throttle.policy,
     }
-    exc.hubspot_headers = {**getattr(request, "rate_limit_headers", {}), "Retry-After": str(max(1, round(wait)))}
+    exc.hubspot_headers = {**getattr(request, "rate_limit_headers", {}), "Retry-After": str(max(1, math.ceil(wait)))}
     return exc
