@@ -6,8 +6,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import io
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 
 import pytest
 from django.test import Client
@@ -207,6 +213,42 @@ def test_a_chunked_body_within_the_limit_is_read(small_limit, raw, method, path)
     response = chunked(raw, path, json.dumps({"properties": {"firstname": "Chunk"}}).encode())
     assert response.status_code == 201, response.content[:300]
     assert json.loads(response.content)["properties"]["firstname"] == "Chunk"
+
+
+def test_gunicorn_hands_on_a_chunked_body_over_the_limit_as_a_413():
+    """The real thing: gunicorn dechunks and hands on no Content-Length; nothing here needs the database."""
+    # given the app under gunicorn with a 1,000-byte limit
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.django.test", "API_MAX_BODY_BYTES": "1000"}
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", f"--bind=127.0.0.1:{port}", "--workers=1"]
+    server = subprocess.Popen([*command, "--log-level=error"], env=env)  # noqa: S603 (our own command)
+    try:
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(100):
+            try:
+                client.connect()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        # when a client streams 10,000 bytes in chunks, without saying how many
+        client.putrequest("POST", "/crm/v3/objects/contacts/1")
+        client.putheader("Content-Type", "application/json")
+        client.putheader("Transfer-Encoding", "chunked")
+        client.endheaders()
+        for _ in range(20):
+            client.send(b"1f4\r\n" + b"x" * 500 + b"\r\n")
+        client.send(b"0\r\n\r\n")
+        response = client.getresponse()
+
+        # then the answer is HubSpot's 413
+        assert response.status == 413
+        assert json.loads(response.read())["category"] == "PAYLOAD_TOO_LARGE"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_a_non_numeric_content_length_is_a_400(raw, alan):
