@@ -141,10 +141,13 @@ class AssociationDetail(AssociationsApi):
     def put(self, request, from_type: str, from_id: str, to_type: str, to_id: str):
         from_type, to_type = self.types_for(request, from_type, to_type, write=True)
         record, other = self.record_of(request, from_type, from_id), self.record_of(request, to_type, to_id)
-        in_use = associations.association_labels_in_use(actor=request.user, from_type=from_type, to_type=to_type)
-        labels = [
-            self._label(from_type, to_type, spec, f"[{at}]", in_use) for at, spec in enumerate(self._specs(request))
-        ]
+        specs = self._specs(request)
+        in_use = []  # the tenant's labels are looked up only when a spec may name one
+        if any(
+            not isinstance(spec, dict) or spec.get("associationCategory") != types.HUBSPOT_DEFINED for spec in specs
+        ):
+            in_use = associations.association_labels_in_use(actor=request.user, from_type=from_type, to_type=to_type)
+        labels = [self._label(from_type, to_type, spec, f"[{at}]", in_use) for at, spec in enumerate(specs)]
         now = associations.association_link(actor=request.user, record=record, other=other, labels=labels)
         body = {
             "fromObjectTypeId": from_type.type_id,
@@ -234,19 +237,23 @@ class AssociationBatchRead(AssociationsApi):
     def post(self, request, from_type: str, to_type: str):
         started = timezone.now()
         from_type, to_type = self.types_for(request, from_type, to_type, write=False)
-        results, missing = [], []
-        for at, item in enumerate(self._inputs(request)):
-            object_id = item["id"]
+        inputs = self._inputs(request)
+        wanted = {}  # number: after, for the ids that are numbers (any other id is as missing as a missing one)
+        for at, item in enumerate(inputs):
             after = _after_of(item.get("after"), f"inputs[{at}].after")
-            try:
-                record = self.record_of(request, from_type, object_id)
-            except errors.ApiError:
-                missing.append(object_id[:40])
+            if item["id"].isdigit() and len(item["id"]) <= 18:
+                wanted[int(item["id"])] = after
+        pages = associations.associated_pages(
+            actor=request.user, from_type=from_type, numbers=list(wanted), to_type=to_type, after=wanted
+        )
+        results, missing = [], []
+        for item in inputs:
+            number = int(item["id"]) if item["id"].isdigit() and len(item["id"]) <= 18 else None
+            if number not in pages:
+                missing.append(item["id"][:40])
                 continue
-            linked, more = associations.associated_page(
-                actor=request.user, record=record, to_type=to_type, after=after, limit=PAGE_LIMIT
-            )
-            result = {"from": {"id": str(record.number)}, "to": _linked_body(from_type, to_type, linked)}
+            linked, more = pages[number]
+            result = {"from": {"id": str(number)}, "to": _linked_body(from_type, to_type, linked)}
             if more:
                 result["paging"] = _paging(request, linked[-1].number, link=False)
             results.append(result)

@@ -8,7 +8,7 @@ REST API (crm/api/associations.py) maps these labels onto HubSpot's association 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -67,6 +67,55 @@ def associated_page(
     for from_id, to_id, label in rows:
         labels[to_id if from_id == record.pk else from_id].add(label)
     return [Linked(number, frozenset(labels[pk] | {""})) for pk, number in page], more
+
+
+def associated_pages(
+    *,
+    actor: User,
+    from_type: ObjectType,
+    numbers: Sequence[int],
+    to_type: ObjectType,
+    after: Mapping[int, int | None] | None = None,
+    limit: int = 500,
+) -> dict[int, tuple[list[Linked], bool]]:
+    """associated_page for many records of `from_type` by number, in three queries whatever their count:
+    {number: (page, more)} for each number the actor sees (missing, foreign and hidden ones are left out).
+
+    Each record's links are read whole (ids and labels only) and paged here: a batch of 1,000 records
+    costs three queries, not three thousand; a record with very many links is better paged with
+    associated_page, which pages in SQL.
+    """
+    tenant_of(actor)
+    check_same_tenant(actor, from_type, to_type)
+    after = after or {}
+    found = dict(
+        Record.objects.for_tenant(actor.tenant_id)
+        .filter(object_type=from_type, number__in=set(numbers))
+        .filter(visibility_of(actor).q(from_type.pk))
+        .values_list("pk", "number")
+    )
+    visible = (
+        Record.objects.for_tenant(actor.tenant_id)
+        .filter(object_type=to_type)
+        .filter(visibility_of(actor).q(to_type.pk))
+        .values("pk")
+    )
+    links: dict = {pk: {} for pk in found}
+    forward = Association.objects.filter(from_record__in=list(found), to_record__in=visible).values_list(
+        "from_record", "to_record__number", "label"
+    )
+    backward = Association.objects.filter(to_record__in=list(found), from_record__in=visible).values_list(
+        "to_record", "from_record__number", "label"
+    )
+    for rows in (forward, backward):
+        for pk, other_number, label in rows:
+            links[pk].setdefault(other_number, {""}).add(label)
+    pages = {}
+    for pk, number in found.items():
+        start = after.get(number)
+        ordered = [n for n in sorted(links[pk]) if start is None or n > start]
+        pages[number] = ([Linked(n, frozenset(links[pk][n])) for n in ordered[:limit]], len(ordered) > limit)
+    return pages
 
 
 def association_labels(*, actor: User, record: Record, other: Record) -> set[str]:

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 
 from accounts import private_apps
 from accounts.decorators import super_admin_required
@@ -70,6 +71,7 @@ def _settings_of(request: HttpRequest, form: PrivateAppForm, app: PrivateApp | N
     }
 
 
+@sensitive_variables("token")
 def _token_page(request: HttpRequest, app: PrivateApp, token: str, *, rotated: bool) -> HttpResponse:
     response = render(
         request, "settings/app_token.html", {"section": "apps", "app": app, "token": token, "rotated": rotated}
@@ -87,6 +89,7 @@ def app_list(request: HttpRequest) -> HttpResponse:
 @super_admin_required
 @require_sudo_mode
 @never_cache
+@sensitive_variables("token")
 def app_create(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     if request.method == "POST" and form.is_valid():
@@ -128,6 +131,7 @@ def app_detail(request: HttpRequest, app_id) -> HttpResponse:
 @super_admin_required
 @require_sudo_mode
 @never_cache
+@sensitive_variables("token")
 def app_rotate(request: HttpRequest, app_id) -> HttpResponse:
     """A new token after a confirmation page; the old one stops working at once."""
     app = app_or_404(request.user, app_id)
