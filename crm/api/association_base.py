@@ -62,19 +62,24 @@ def page_params(request) -> tuple[int | None, int]:
     return after_of(after, "after"), limit_of(limit)
 
 
+def number_of(text: str) -> int | None:
+    """A numeric id or cursor (ASCII digits, at most 18 of them); None for anything else."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def after_of(text, where: str) -> int | None:
     if text in (None, ""):
         return None
-    text = str(text).strip()
-    if not text.isdigit() or len(text) > 18:
+    if number_of(str(text)) is None:
         raise bad("The paging cursor `after` is not valid: use paging.next.after of the previous page.", where)
-    return int(text)
+    return number_of(str(text))
 
 
 def limit_of(text) -> int:
     if text in (None, ""):
         return PAGE_LIMIT
-    if not str(text).strip().isdigit() or not 1 <= int(text) <= PAGE_LIMIT:
+    if number_of(str(text)) is None or not 1 <= int(text) <= PAGE_LIMIT:
         raise bad(f"limit must be a whole number from 1 to {PAGE_LIMIT}.", "limit")
     return int(text)
 

@@ -31,14 +31,14 @@ class AssociationBatchRead(base.AssociationsApi):
         wanted = {}  # number: after, for the ids that are numbers (any other id is as missing as a missing one)
         for at, item in enumerate(inputs):
             after = base.after_of(item.get("after"), f"inputs[{at}].after")
-            if item["id"].isdigit() and len(item["id"]) <= 18:
-                wanted[int(item["id"])] = after
+            if (number := base.number_of(item["id"])) is not None:
+                wanted[number] = after
         pages = associations.associated_pages(
             actor=request.user, from_type=from_type, numbers=list(wanted), to_type=to_type, after=wanted
         )
         results, missing = [], []
         for item in inputs:
-            number = int(item["id"]) if item["id"].isdigit() and len(item["id"]) <= 18 else None
+            number = base.number_of(item["id"])
             if number not in pages:
                 missing.append(item["id"][:40])
                 continue

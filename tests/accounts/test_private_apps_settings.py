@@ -222,10 +222,11 @@ def test_another_tenants_app_is_a_404(client, tenant_b_user, make_app):
     assert "Sync" not in client.get(reverse("settings_apps")).content.decode()
 
 
-def test_an_apps_user_is_no_person_on_any_list(admin_client, make_app, tenant_a_admin, sales):
+def test_an_apps_user_is_no_person_on_any_list(admin_client, make_app, tenant_a_admin, sales, salary):
     app, _ = make_app(["crm.objects.contacts.read"], name="Robot")
     pages = [
         reverse("settings_users"),
+        reverse("settings_property_access", args=["contacts", "annual_salary"]),  # the grant picker
         reverse("settings_team_detail", args=[sales.pk]),
         reverse("admin:accounts_user_changelist"),
         reverse("record_create", args=["contacts"]),
