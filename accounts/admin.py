@@ -50,7 +50,7 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Users")
     def user_count(self, tenant: Tenant) -> int:
-        return tenant.users.count()
+        return tenant.users.exclude(role=User.Role.APP).count()
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_platform_operator or request.user.is_super_admin
@@ -81,8 +81,13 @@ class TenantAdmin(admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
 
 
+PEOPLE_ROLES = [(value, label) for value, label in User.Role.choices if value != User.Role.APP]
+
+
 class UserAdminForm(forms.ModelForm):
     """Adding a user: no password; they are emailed a link to set their own."""
+
+    role = forms.ChoiceField(choices=PEOPLE_ROLES, initial=User.Role.MEMBER)
 
     class Meta:
         model = User
@@ -91,6 +96,8 @@ class UserAdminForm(forms.ModelForm):
 
 
 class UserChangeAdminForm(forms.ModelForm):
+    role = forms.ChoiceField(choices=PEOPLE_ROLES)
+
     class Meta:
         model = User
         fields = ["email", "first_name", "last_name", "time_zone", "role", "is_active"]
@@ -144,6 +151,11 @@ class UserAdmin(TenantScopedAdmin):
             self.message_user(request, f"{done} {count} user{'' if count == 1 else 's'}.")
 
     list_display = ["email", "first_name", "last_name", "role", "tenant", "is_active", "last_login"]
+
+    def get_queryset(self, request):
+        # Private apps' own users are managed on the apps' page (settings), never as people.
+        return super().get_queryset(request).exclude(role=User.Role.APP)
+
     list_filter = ["role", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["tenant", "last_login", "date_joined"]

@@ -12,9 +12,11 @@ SECRET_KEY_FALLBACKS.
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import secrets
 import uuid
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -82,6 +84,34 @@ def _clean_allowlist(tenant_id, names: Iterable[str]) -> list[str]:
             {"sensitive_allowlist": f"{unknown[0][:130]!r} is not a sensitive property (write it as contacts.salary)."}
         )
     return names
+
+
+def private_app_allowlist_choices(*, actor: User) -> list[tuple[str, str]]:
+    """("contacts.annual_salary", "Contacts · Annual salary (sensitive)") for each sensitive property of
+    the actor's tenant: what an allowlist may name."""
+    _check_super_admin(actor, actor.tenant_id)
+    definitions = (
+        PropertyDefinition.objects.filter(tenant_id=actor.tenant_id)
+        .exclude(sensitivity=PropertyDefinition.Sensitivity.NONE)
+        .select_related("object_type")
+        .order_by("object_type__position", "object_type__label_plural", "label")
+    )
+    return [
+        (
+            f"{d.object_type.name}.{d.name}",
+            f"{d.object_type.label_plural} · {d.label} ({d.get_sensitivity_display().lower()})",
+        )
+        for d in definitions
+    ]
+
+
+def expiry_of(day: dt.date, time_zone: str = "UTC") -> dt.datetime:
+    """An expiry date as the moment the token stops working: the end of that day in `time_zone`."""
+    try:
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.UTC
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
 
 
 def _clean_ip_ranges(ranges: Iterable[str]) -> list[str]:

@@ -68,6 +68,8 @@ def tenant_create(
 
 
 def _user_create(*, tenant: Tenant, email: str, password: str | None, role: str, **fields) -> User:
+    if role == User.Role.APP:  # an app's user comes only with its app (accounts.private_apps)
+        raise ValidationError({"role": "Create a private app on the Private apps page instead."})
     email = _clean_email(email)
     user = User(tenant=tenant, email=email, role=role, is_staff=(role == User.Role.SUPER_ADMIN), **fields)
     if password:
@@ -296,21 +298,22 @@ def user_update(*, actor: User, user: User, email: str, first_name: str, last_na
 def _check_user_change(actor: User, user: User) -> None:
     if not actor.is_super_admin:
         raise PermissionDenied("Only a super admin can change users.")
-    if user.tenant_id != actor.tenant_id:
+    # A private app's user is no person: its app's page (accounts.private_apps) changes or revokes it.
+    if user.tenant_id != actor.tenant_id or user.is_app:
         raise ValidationError({"user": "No such user in your organisation."})
 
 
 def _check_role_change(actor: User, user: User) -> None:
     if not actor.is_super_admin:
         raise PermissionDenied("Only a super admin can add or remove super admins.")
-    if user.tenant_id != actor.tenant_id:
+    if user.tenant_id != actor.tenant_id or user.is_app:
         raise ValidationError({"user": "No such user in your organisation."})
 
 
 def _check_team_change(actor: User, team: Team, user: User) -> None:
     if not actor.is_super_admin:
         raise PermissionDenied("Only a super admin can change teams.")
-    if team.tenant_id != actor.tenant_id or user.tenant_id != actor.tenant_id:
+    if team.tenant_id != actor.tenant_id or user.tenant_id != actor.tenant_id or user.is_app:
         raise ValidationError("The team and the user must both belong to your tenant.")
 
 

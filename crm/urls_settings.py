@@ -5,7 +5,7 @@ Schema screens from crm/ui/settings/, people and security screens from accounts/
 
 from django.urls import path
 
-from accounts.views.settings import base, security, super_admins, teams, users
+from accounts.views.settings import apps, base, security, super_admins, teams, users
 from crm.ui.settings import access, object_types, properties, sensitivity
 
 urlpatterns = [
@@ -32,4 +32,9 @@ urlpatterns = [
     path("teams/<uuid:team_id>/", teams.team_detail, name="settings_team_detail"),
     path("teams/<uuid:team_id>/delete/", teams.team_delete, name="settings_team_delete"),
     path("security/", security.security, name="settings_security"),
+    path("apps/", apps.app_list, name="settings_apps"),
+    path("apps/new/", apps.app_create, name="settings_app_create"),
+    path("apps/<uuid:app_id>/", apps.app_detail, name="settings_app_detail"),
+    path("apps/<uuid:app_id>/rotate/", apps.app_rotate, name="settings_app_rotate"),
+    path("apps/<uuid:app_id>/revoke/", apps.app_revoke, name="settings_app_revoke"),
 ]

@@ -14,7 +14,7 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from crm.models import PropertyDefinition
 from sensitive.models import TenantKeyset
-from sensitive.permissions import EDIT, VIEW
+from sensitive.permissions import EDIT, VIEW, PropertyAccess
 
 LEVELS = {"view": VIEW, "edit": EDIT}
 
@@ -87,8 +87,8 @@ class AccessLine:
     """One line of a "who can see this" report."""
 
     user: User
-    level: str  # "edit" or "view"
-    through: str  # "super admin", "direct grant", or "team Sales"
+    level: str  # "edit", "view", or "write" (an app's write scope without its read scope)
+    through: str  # "super admin", "direct grant", "team Sales", or "private app scopes"
 
 
 def property_access_list(*, actor: User, definition: PropertyDefinition) -> list[AccessLine]:
@@ -110,7 +110,21 @@ def property_access_list(*, actor: User, definition: PropertyDefinition) -> list
         for user in group.user_set.filter(is_active=True, tenant_id=definition.tenant_id):
             if not user.is_super_admin:
                 lines.append(AccessLine(user, _level(perms), f"team {team.name}"))
+    lines += _app_lines(definition)
     return sorted(lines, key=lambda line: (line.user.email, line.through))
+
+
+def _app_lines(definition: PropertyDefinition) -> list[AccessLine]:
+    """Private apps whose API scopes (minus their allowlist) open the property: they hold no grant."""
+    lines = []
+    for app_user in User.objects.filter(tenant_id=definition.tenant_id, role=User.Role.APP, is_active=True):
+        access = PropertyAccess(app_user)
+        view, edit = access.can_view(definition), access.can_edit(definition)
+        if view or edit:
+            lines.append(
+                AccessLine(app_user, "edit" if view and edit else "view" if view else "write", "private app scopes")
+            )
+    return lines
 
 
 def property_grant_list(*, actor: User, definition: PropertyDefinition) -> list[tuple[str, User | Team, str]]:

@@ -38,6 +38,6 @@ def object_type_of(actor, name_or_id: str) -> ObjectType:
 def record_number_of(text: str) -> int:
     """A numeric object id from the path; 404 for anything else (as for a missing one)."""
     text = (text or "").strip()
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise errors.not_found(id=[text[:40]])
     return int(text)

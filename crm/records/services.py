@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from psycopg.types.json import Jsonb
@@ -243,6 +244,18 @@ def association_create(*, actor: User, from_record: Record, to_record: Record, l
     _check_visible(actor, from_record, to_record)
     if from_record.pk == to_record.pk:
         raise ValidationError({"to_record": "A record cannot be associated with itself."})
+    label = (label or "").strip()
+    if len(label) > Association._meta.get_field("label").max_length:
+        raise ValidationError({"label": "Use at most 100 characters for a label."})
+    # A link is found in either direction: B → A with this label already links A and B.
+    existing = (
+        Association.objects.for_tenant(tenant.pk)
+        .filter(label=label)
+        .filter(Q(from_record=from_record, to_record=to_record) | Q(from_record=to_record, to_record=from_record))
+        .first()
+    )
+    if existing is not None:
+        return existing
     association, _ = Association.objects.get_or_create(
         tenant=tenant, from_record=from_record, to_record=to_record, label=label
     )

@@ -91,3 +91,11 @@ def test_rate_limit_headers_come_with_every_answer(api_for, alan):
     assert response["X-HubSpot-RateLimit-Max"] == "190"
     assert int(response["X-HubSpot-RateLimit-Remaining"]) == 189
     assert response["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
+
+
+def test_who_can_see_a_property_lists_the_apps_whose_scopes_open_it(admin_client, make_app, salary):
+    make_app(SENSITIVE_CONTACTS, name="Payroll sync")
+    make_app(READ_CONTACTS, name="Newsletter")
+    page = admin_client.get(f"/settings/properties/contacts/access/{salary.name}/")
+    text = page.content.decode()
+    assert "Private app: Payroll sync" in text and "Newsletter" not in text

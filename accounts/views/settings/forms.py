@@ -16,7 +16,7 @@ class UserCreateForm(forms.Form):
     first_name = forms.CharField(max_length=100, required=False)
     last_name = forms.CharField(max_length=100, required=False)
     role = forms.ChoiceField(
-        choices=User.Role.choices,
+        choices=[(value, label) for value, label in User.Role.choices if value != User.Role.APP],
         initial=User.Role.MEMBER,
         help_text="Super admins can view and edit every sensitive value and change these settings.",
     )
