@@ -53,6 +53,8 @@ class AssociationDefaultCreate(base.AssociationsApi):
 class AssociationDetail(base.AssociationsApi):
     """PUT: link with the labels of the body; DELETE: every link between the two records."""
 
+    json_body = list  # HubSpot's body here is a list of association types (crm/api/parsers.py)
+
     @extend_schema(
         operation_id="associations_create",
         parameters=[base.FROM_TYPE, base.FROM_ID, base.TO_TYPE, base.TO_ID],

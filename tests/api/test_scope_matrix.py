@@ -40,6 +40,8 @@ def tiers(family: str, access: str):
 
 C_READ, C_SENSITIVE_READ, C_HIGHLY_READ = tiers(C, "read")
 C_WRITE, C_SENSITIVE_WRITE, C_HIGHLY_WRITE = tiers(C, "write")
+CO_READ, D_READ = tiers(CO, "read")[0], tiers(D, "read")[0]
+LINKS = "/crm/v4/objects/contacts/{alan}/associations"
 UNRELATED = "crm.lists.read"  # a token needs one scope: this one opens nothing below
 
 
@@ -47,7 +49,7 @@ UNRELATED = "crm.lists.read"  # a token needs one scope: this one opens nothing 
 class Call:
     method: str
     path: str  # {alan}, {rosalind}, {company}, {deal}, {ticket}, {pet}: their numeric ids
-    body: dict | None
+    body: dict | list | None
     needs: tuple[tuple[str, ...], ...]
 
     def __str__(self) -> str:
@@ -66,8 +68,8 @@ CALLS = [
     # objects
     Call("get", "/crm/v3/objects/contacts/{alan}", None, (C_READ,)),
     Call("get", "/crm/v3/objects/0-1/{alan}", None, (C_READ,)),
-    Call("get", "/crm/v3/objects/companies/{company}", None, (tiers(CO, "read")[0],)),
-    Call("get", "/crm/v3/objects/deals/{deal}", None, (tiers(D, "read")[0],)),
+    Call("get", "/crm/v3/objects/companies/{company}", None, (CO_READ,)),
+    Call("get", "/crm/v3/objects/deals/{deal}", None, (D_READ,)),
     Call("get", "/crm/v3/objects/tickets/{ticket}", None, (("tickets",),)),
     Call("get", "/crm/v3/objects/pets/{pet}", None, (tiers(CU, "read")[0],)),
     Call("get", "/crm/v3/objects/contacts", None, (C_READ,)),
@@ -102,6 +104,21 @@ CALLS = [
     Call("get", "/crm/v3/schemas", None, (("crm.schemas.custom.read",),)),
     # owners
     Call("get", "/crm/v3/owners", None, (("crm.objects.owners.read",),)),
+    # v4 associations: writes need the write scope of the "from" type and the read scope of the other
+    Call("put", f"{LINKS}/default/companies/{{company}}", None, (C_WRITE, CO_READ)),
+    Call(
+        "put",
+        f"{LINKS}/companies/{{company}}",
+        [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}],
+        (C_WRITE, CO_READ),
+    ),
+    Call("delete", f"{LINKS}/companies/{{company}}", None, (C_WRITE, CO_READ)),
+    Call("get", f"{LINKS}/companies", None, (C_READ, CO_READ)),
+    Call(
+        "post", "/crm/v4/associations/contacts/companies/batch/read", {"inputs": [{"id": "{alan}"}]}, (C_READ, CO_READ)
+    ),
+    Call("get", "/crm/v4/associations/contacts/companies/labels", None, (C_READ, CO_READ)),
+    Call("get", "/crm/v4/objects/companies/{company}/associations/deals", None, (CO_READ, D_READ)),
 ]
 
 
