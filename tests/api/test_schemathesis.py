@@ -48,9 +48,9 @@ schema = _our_schema()
 
 def _existing_for(name: str) -> list[str] | None:
     name = name.lower().replace("_", "")
-    if name.endswith("objecttype"):
+    if name.endswith("type"):  # object_type, from_type, to_type...
         return OBJECT_TYPES
-    if name.endswith(("objectid", "recordid")):
+    if name.endswith("id"):  # object_id, from_id, to_id...
         return EXISTING["ids"]
     if name.endswith("propertyname"):
         return PROPERTY_NAMES
