@@ -11,7 +11,6 @@ record_views call, so one audit event, whatever the number of records.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,83 +19,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts import scopes as api_scopes
-from crm.api import inputs, openapi, openapi_objects, resolve, shapes, writes
+from crm.api import batch_inputs, inputs, openapi, openapi_objects, resolve, shapes, writes
 from crm.api.base import ApiView
 from crm.api.objects import Reader, written_reader
-from crm.models import ObjectType, PropertyDefinition, Record
+from crm.models import ObjectType, Record
 from crm.records import api as records
-
-MAX_INPUTS = 100
-
-
-def _inputs(body: dict[str, Any]) -> list[dict[str, Any]]:
-    items = body.get("inputs")
-    if not isinstance(items, list) or not all(isinstance(one, dict) for one in items):
-        raise writes.bad_request([writes.item("inputs must be a list of objects.", "inputs", "INVALID_BODY")])
-    if len(items) > MAX_INPUTS:
-        raise writes.bad_request(
-            [writes.item(f"At most {MAX_INPUTS} inputs per batch.", "inputs", "TOO_MANY_INPUTS")],
-            f"Batch input size exceeds the maximum of {MAX_INPUTS} inputs.",
-        )
-    return items
-
-
-def _ids(items: list[dict[str, Any]]) -> list[str]:
-    ids, problems = [], []
-    for index, one in enumerate(items):
-        value = one.get("id")
-        if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
-            problems.append(writes.item("id must be a string.", f"inputs[{index}].id", "INVALID_ID"))
-        ids.append(str(value).strip()[:255] if isinstance(value, str | int) else "")
-    if problems:
-        raise writes.bad_request(problems)
-    return ids
-
-
-def _id_properties(items, body, definitions, *, required: bool = False) -> list[PropertyDefinition | None]:
-    found = []
-    for index, one in enumerate(items):
-        name = one.get("idProperty") or body.get("idProperty")
-        if name is not None and not isinstance(name, str):
-            name = "?"
-        definition = inputs.id_property_of(name, definitions, where=f"inputs[{index}].idProperty")
-        if definition is None and required:
-            raise writes.bad_request(
-                [
-                    writes.item(
-                        "An upsert needs an idProperty with unique values (e.g. email).",
-                        f"inputs[{index}].idProperty",
-                        "INVALID_ID_PROPERTY",
-                    )
-                ]
-            )
-        found.append(definition)
-    return found
-
-
-def _find(actor, object_type, ids, id_properties, *, archived=False) -> list[Record | None]:
-    """The record of each input (None when not found), one query per idProperty."""
-    groups: dict[str, tuple[PropertyDefinition | None, list[str]]] = {}
-    for text, definition in zip(ids, id_properties, strict=True):
-        groups.setdefault(definition.name if definition else "", (definition, []))[1].append(text)
-    found = {
-        (key, text): record
-        for key, (definition, texts) in groups.items()
-        for text, record in inputs.records_of(actor, object_type, texts, definition, archived=archived).items()
-    }
-    return [found.get((d.name if d else "", text)) for text, d in zip(ids, id_properties, strict=True)]
-
-
-def _no_duplicates(keys: list[Any]) -> None:
-    seen: dict[Any, int] = {}
-    for index, key in enumerate(keys):
-        if key is not None and key in seen:
-            raise writes.bad_request(
-                [writes.item(f"The same object as inputs[{seen[key]}].", f"inputs[{index}].id", "DUPLICATE_ID")],
-                "Duplicate ids found in the batch input.",
-            )
-        if key is not None:
-            seen[key] = index
 
 
 def _answer(object_type: ObjectType, results: list[dict], started: dt.datetime, missing: list[str], status: int = 200):
@@ -138,7 +65,7 @@ class BatchApi(ApiView):
         object_type = resolve.object_type_of(request.user, object_type)
         self.require_objects(request, object_type, self.access)
         body = writes.body_of(request)
-        return object_type, body, _inputs(body), started
+        return object_type, body, batch_inputs.inputs_of(body), started
 
 
 class BatchRead(BatchApi):
@@ -157,9 +84,9 @@ class BatchRead(BatchApi):
             raise writes.bad_request([writes.item("properties must be a list of names.", "properties", "INVALID_BODY")])
         reader = Reader.of(self, request, object_type, list(dict.fromkeys(asked)))
         definitions = inputs.definitions_by_name(object_type)
-        ids = _ids(items)
+        ids = batch_inputs.ids(items)
         id_property = inputs.id_property_of(body.get("idProperty"), definitions)
-        found = _find(
+        found = batch_inputs.find(
             request.user, object_type, ids, [id_property] * len(ids), archived=inputs.flag(request, "archived")
         )
         unique = list({record.pk: record for record in found if record is not None}.values())
@@ -210,10 +137,10 @@ class BatchUpdate(BatchApi):
     )
     def post(self, request, object_type: str):
         object_type, body, items, started = self.begin(request, object_type)
-        ids = _ids(items)
-        id_properties = _id_properties(items, body, inputs.definitions_by_name(object_type))
-        found = _find(request.user, object_type, ids, id_properties)
-        _no_duplicates([record.pk if record else None for record in found])
+        ids = batch_inputs.ids(items)
+        id_properties = batch_inputs.id_properties(items, body, inputs.definitions_by_name(object_type))
+        found = batch_inputs.find(request.user, object_type, ids, id_properties)
+        batch_inputs.no_duplicates([record.pk if record else None for record in found])
         pairs = _writes_of(request, object_type, items)
         writes.check_values(object_type, pairs, creating=False)
         changed = []
@@ -243,11 +170,11 @@ class BatchUpsert(BatchApi):
     )
     def post(self, request, object_type: str):
         object_type, body, items, started = self.begin(request, object_type)
-        ids = _ids(items)
-        id_properties = _id_properties(items, body, inputs.definitions_by_name(object_type), required=True)
-        _no_duplicates([(d.name, text.lower()) for d, text in zip(id_properties, ids, strict=True)])
-        found = _find(request.user, object_type, ids, id_properties)
-        _no_duplicates([record.pk if record else None for record in found])
+        ids = batch_inputs.ids(items)
+        id_properties = batch_inputs.id_properties(items, body, inputs.definitions_by_name(object_type), required=True)
+        batch_inputs.no_duplicates([(d.name, text.lower()) for d, text in zip(id_properties, ids, strict=True)])
+        found = batch_inputs.find(request.user, object_type, ids, id_properties)
+        batch_inputs.no_duplicates([record.pk if record else None for record in found])
         pairs = _writes_of(request, object_type, items)
         for (_, write), record, definition, text in zip(pairs, found, id_properties, ids, strict=True):
             if record is None:  # a new object holds the id it was looked up by
@@ -286,14 +213,14 @@ class BatchArchive(BatchApi):
     )
     def post(self, request, object_type: str):
         object_type, _, items, started = self.begin(request, object_type)
-        ids = _ids(items)
-        found = _find(request.user, object_type, ids, [None] * len(ids))
+        ids = batch_inputs.ids(items)
+        found = batch_inputs.find(request.user, object_type, ids, [None] * len(ids))
         records.records_archive(
             actor=request.user, records=list({record.pk: record for record in found if record is not None}.values())
         )
         left = [text for text, record in zip(ids, found, strict=True) if record is None]
         # Archived already is done already, as HubSpot answers.
-        done = _find(request.user, object_type, left, [None] * len(left), archived=True) if left else []
+        done = batch_inputs.find(request.user, object_type, left, [None] * len(left), archived=True) if left else []
         missing = list(dict.fromkeys(text for text, record in zip(left, done, strict=True) if record is None))
         if missing:
             return _answer(object_type, [], started, missing)

@@ -108,6 +108,8 @@ def write_of(
         at = f"{where}.{str(name)[:63]}"
         if value is not None and not isinstance(value, str | int | float | bool):
             problems.append(item("A property value must be a string, a number, a boolean or null.", at, "INVALID_TYPE"))
+        elif isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold it (forms refuse it too)
+            problems.append(item("A value cannot contain the NUL character.", at, "INVALID_PROPERTY_VALUE"))
         elif name in BUILT_IN:
             problems.append(item(f"{name} is a read-only property; its value cannot be set.", at, "READ_ONLY_VALUE"))
         elif name == OWNER:

@@ -234,9 +234,9 @@ def record_associate(*, actor: User, from_record: Record, to_record: Record, lab
 
 def records_archive(*, actor: User, records: Sequence[Record]) -> list[Record]:
     """Archive records (HubSpot's soft delete; the staff UI's delete): see crm/records/archive.py."""
-    for record in records:
-        if not record_permissions(actor=actor, record=record).delete:
-            raise Record.DoesNotExist("No such record.")
+    visibility = Visibility(actor)
+    if not all(record_permissions(actor=actor, record=record, visibility=visibility).delete for record in records):
+        raise Record.DoesNotExist("No such record.")
     return archive.records_archive(actor=actor, records=records)
 
 

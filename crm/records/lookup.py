@@ -54,7 +54,8 @@ def records_by_unique_value(
     """
     if definition.is_sensitive or not definition.has_unique_value or definition.object_type_id != object_type.pk:
         raise ValueError(f"{definition.name} is not a unique, non-sensitive property of {object_type.name}.")
-    wanted = {str(value).strip().lower() for value in values if str(value).strip()}
+    # No stored value holds a NUL character (PostgreSQL text cannot): such a value finds nothing.
+    wanted = {str(value).strip().lower() for value in values if str(value).strip() and "\x00" not in str(value)}
     if not wanted:
         return {}
     key = Lower(Cast(KeyTextTransform(definition.name, "properties"), TextField()))
@@ -100,13 +101,14 @@ def associations_of(
     )
     visibility = visibility_of(actor)
     found: dict[object, dict[object, list[Record]]] = {}
+    seen = set()  # two links (labels) between the same records name the other record once
     for link in links:
         for mine, other in ((link.from_record, link.to_record), (link.to_record, link.from_record)):
-            if mine.pk in pks and other.object_type_id in type_ids and other.archived_at is None:
-                if visibility.allows(other):
-                    of_type = found.setdefault(mine.pk, {}).setdefault(other.object_type_id, [])
-                    if all(seen.pk != other.pk for seen in of_type):
-                        of_type.append(other)
+            if mine.pk not in pks or other.object_type_id not in type_ids or other.archived_at is not None:
+                continue
+            if (mine.pk, other.pk) not in seen and visibility.allows(other):
+                seen.add((mine.pk, other.pk))
+                found.setdefault(mine.pk, {}).setdefault(other.object_type_id, []).append(other)
     return found
 
 
