@@ -48,11 +48,13 @@ def _writes_of(request, object_type, items) -> list[tuple[str, writes.Write]]:
     return pairs
 
 
-def _bulk_failed(exc: ValidationError, offset: int = 0) -> writes.errors.ApiError:
-    """records_write_bulk's errors ("row N": messages) as items of the inputs they came from."""
+def _bulk_failed(exc: ValidationError, positions: list[int]) -> writes.errors.ApiError:
+    """records_write_bulk's errors ("row N": messages) as items of the inputs the rows came from (a
+    value the checks let through, or a schema change between the checks and the write)."""
     problems = []
     for key, messages in getattr(exc, "message_dict", {"": exc.messages}).items():
-        where = f"inputs[{int(key.split()[-1]) - 1 + offset}].properties" if key.startswith("row ") else "inputs"
+        row = key.split()[-1] if key.startswith("row ") else ""
+        where = f"inputs[{positions[int(row) - 1]}].properties" if row.isdigit() else "inputs"
         problems += [writes.item(message, where, "INVALID_PROPERTY_VALUE") for message in messages]
     return writes.bad_request(problems, "Property values were not valid.")
 
@@ -112,6 +114,8 @@ class BatchCreate(BatchApi):
         if problems:
             raise writes.bad_request(problems)
         writes.check_values(object_type, pairs, creating=True)
+        if not pairs:
+            return _answer(object_type, [], started, [], status=201)
         try:
             with transaction.atomic():
                 created = records.records_write_bulk(
@@ -124,7 +128,7 @@ class BatchCreate(BatchApi):
                     for target in links:
                         records.record_associate(actor=request.user, from_record=record, to_record=target)
         except ValidationError as exc:
-            raise _bulk_failed(exc) from None
+            raise _bulk_failed(exc, list(range(len(pairs)))) from None
         results = written_reader(object_type, [write for _, write in pairs]).bodies(request.user, created)
         return _answer(object_type, results, started, [], status=201)
 
@@ -180,25 +184,31 @@ class BatchUpsert(BatchApi):
             if record is None:  # a new object holds the id it was looked up by
                 write.values.setdefault(definition.name, text)
         writes.check_values(object_type, pairs, creating=[record is None for record in found])
-        new = [write for (_, write), record in zip(pairs, found, strict=True) if record is None]
-        try:
-            with transaction.atomic():
-                created = iter(
+        new = [index for index, record in enumerate(found) if record is None]
+        with transaction.atomic():
+            try:
+                created = (
                     records.records_write_bulk(
                         actor=request.user,
                         object_type=object_type,
-                        rows=[write.values for write in new],
-                        owners=[write.owner for write in new],
+                        rows=[pairs[index][1].values for index in new],
+                        owners=[pairs[index][1].owner for index in new],
                     )
                     if new
                     else []
                 )
+            except ValidationError as exc:
+                raise _bulk_failed(exc, new) from None
+            by_input = dict(zip(new, created, strict=True))
+            try:
                 written = [
-                    next(created) if record is None else BatchUpdate.update(request, record, write)
-                    for (_, write), record in zip(pairs, found, strict=True)
+                    by_input[index] if record is None else BatchUpdate.update(request, record, pairs[index][1])
+                    for index, record in enumerate(found)
                 ]
-        except ValidationError as exc:
-            raise writes.bad_request(writes.invalid_items(exc, "inputs"), "Property values were not valid.") from None
+            except ValidationError as exc:  # a value the checks let through: nothing of the batch is kept
+                raise writes.bad_request(
+                    writes.invalid_items(exc, "inputs"), "Property values were not valid."
+                ) from None
         bodies = written_reader(object_type, [write for _, write in pairs]).bodies(request.user, written)
         for result, record in zip(bodies, found, strict=True):
             result["new"] = record is None

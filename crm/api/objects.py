@@ -9,7 +9,12 @@ Where we differ from HubSpot, on purpose:
   property and the scope, and nothing of the request is saved; HubSpot does not guard its API so;
 - `after` cursors are signed: a tampered one is a 400, not another page;
 - DELETE archives (HubSpot's soft delete) and `archived=true` lists the archived records; the staff
-  UI's delete archives too, and records stay in the database until record_delete removes them.
+  UI's delete archives too, and records stay in the database until record_delete removes them;
+- a write answers with the properties it wrote, read back through the record layer without a reveal:
+  a highly sensitive value it wrote is named in `restrictedProperties` (a GET reads it, as a reveal).
+
+`hubspot_owner_id` is the owner's owner number (User.number, as /crm/v3/owners lists them); an app's
+records have no owner unless it names one.
 """
 
 from __future__ import annotations
