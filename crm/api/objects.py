@@ -52,7 +52,10 @@ class Reader:
         names = inputs.properties_to_read(object_type, asked, definitions)
         linked_types = []
         for name in linked:
-            linked_type = resolve.object_type_of(request.user, name)
+            try:
+                linked_type = resolve.object_type_of(request.user, name)
+            except errors.ApiError:
+                continue  # as HubSpot: "If any of the specified associations do not exist, they will be ignored."
             view.require_objects(request, linked_type, api_scopes.READ)
             linked_types.append(linked_type)
         return cls(names, inputs.highly_sensitive_of(names, definitions), shapes.OWNER in asked, linked_types)

@@ -141,3 +141,8 @@ def test_lists_need_the_read_scope_of_their_type(api_for, tenant_a_admin, scopes
 def test_an_unknown_object_type_is_a_400(api_for):
     response = api_for(READ_CONTACTS).get("/crm/v3/objects/unicorns")
     assert response.status_code == 400 and response.data["errors"][0]["in"] == "objectType"
+
+
+def test_unknown_association_types_are_ignored_as_hubspot_does(api_for, alan):
+    response = api_for(READ_CONTACTS).get("/crm/v3/objects/contacts", {"associations": "unicorns"})
+    assert response.status_code == 200 and "associations" not in response.data["results"][0]
