@@ -140,6 +140,9 @@ class Record(TenantScopedModel):
     # Non-sensitive values only; sensitive values live in `sensitive`, encrypted (ARCHITECTURE.md rule 5).
     properties = models.JSONField(default=dict, blank=True)
     display_name = models.CharField(max_length=255, blank=True)
+    # Set when the record is archived (HubSpot's soft delete, the staff UI's delete): every read of the
+    # record layer leaves it out unless asked for archived records; record_delete removes it for good.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = RecordQuerySet.as_manager()
 
@@ -150,6 +153,8 @@ class Record(TenantScopedModel):
             models.Index(fields=["tenant", "object_type", "display_name"], name="record_name_idx"),
             # Sorting by "last updated", and the home page's recent records.
             models.Index(fields=["tenant", "object_type", "-updated_at", "-id"], name="record_updated_idx"),
+            # The REST API's lists: keyset pages by number.
+            models.Index(fields=["tenant", "object_type", "number"], name="record_number_idx"),
         ]
 
     def __str__(self) -> str:

@@ -100,3 +100,20 @@ def label_of(from_type: ObjectType, to_type: ObjectType, category: str, type_id:
         if (spec["category"], spec["typeId"]) == (category, type_id):
             return spec["label"] or ""
     return None
+
+
+_STANDARD_NAMES = {CONTACTS: "contacts", COMPANIES: "companies", DEALS: "deals", TICKETS: "tickets"}
+
+
+def to_type_of(from_type: str, category: str, type_id: int) -> str | None:
+    """The standard object type a HubSpot-defined type id links `from_type` (a name) to; None if none.
+
+    For bodies that name only the type id (create with `associations`), not the target's type.
+    """
+    if category != HUBSPOT_DEFINED:
+        return None
+    for table in (UNLABELED, PRIMARY_COMPANY):
+        for (source, target), known in table.items():
+            if known == type_id and _STANDARD_NAMES.get(source) == from_type:
+                return _STANDARD_NAMES.get(target)
+    return None

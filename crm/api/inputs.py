@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from django.core import signing
+
+from crm.api import errors, resolve
 from crm.api.shapes import BUILT_IN, DEFAULT_PROPERTIES
-from crm.models import ObjectType, PropertyDefinition
+from crm.models import ObjectType, PropertyDefinition, Record
+from crm.records import lookup
 from crm.selectors import property_definitions
 
 
@@ -39,3 +43,94 @@ def properties_to_read(
 def highly_sensitive_of(names: list[str], definitions: dict[str, PropertyDefinition]) -> list[str]:
     """Highly sensitive properties among `names`: the read of these is a reveal, audited as one."""
     return [name for name in names if definitions[name].is_highly_sensitive]
+
+
+# --- paging -------------------------------------------------------------------------------------
+
+CURSOR_SALT = "crm.api.objects.after"
+
+
+def limit_of(request, *, default: int = 10, maximum: int = 100) -> int:
+    text = (request.query_params.get("limit") or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise errors.ApiError(
+            f"limit must be a whole number from 1 to {maximum}.",
+            errors=[{"message": f"A number from 1 to {maximum}.", "in": "limit", "code": "INVALID_LIMIT"}],
+        )
+    return int(text)
+
+
+def after_token(object_type: ObjectType, number: int, archived: bool) -> str:
+    """An opaque, signed `after`: the last number of a page, bound to its object type and archived flag."""
+    return signing.Signer(salt=CURSOR_SALT).sign_object([object_type.type_id, int(number), bool(archived)])
+
+
+def after_of(request, object_type: ObjectType, archived: bool) -> int | None:
+    """The number a list resumes after; 400 for a cursor that was tampered with, is malformed, or
+    belongs to another object type or to the other side of `archived`."""
+    text = (request.query_params.get("after") or "").strip()
+    if not text:
+        return None
+    try:
+        type_id, number, was_archived = signing.Signer(salt=CURSOR_SALT).unsign_object(text[:500])
+        if type_id != object_type.type_id or was_archived is not archived or type(number) is not int:
+            raise ValueError("a cursor of another list")
+    except (signing.BadSignature, ValueError, TypeError, UnicodeDecodeError):
+        raise errors.ApiError(
+            "The paging cursor `after` is not valid: use paging.next.after of the previous page as it is.",
+            errors=[{"message": "Not a cursor of this list.", "in": "after", "code": "INVALID_CURSOR"}],
+        ) from None
+    return number
+
+
+# --- records by id or by a unique property -----------------------------------------------------------
+
+
+def id_property_of(
+    name: str | None, definitions: dict[str, PropertyDefinition], *, where: str = "idProperty"
+) -> PropertyDefinition | None:
+    """The property ids are values of (None: the numeric id); 400 unless unique and not sensitive."""
+    name = (name or "").strip()
+    if not name or name == "hs_object_id":
+        return None
+    definition = definitions.get(name)
+    if definition is None or not definition.has_unique_value or definition.is_sensitive:
+        raise errors.ApiError(
+            f"{name[:63]} cannot be an idProperty: it must be a property with unique values that is not sensitive.",
+            errors=[{"message": "Not a unique, non-sensitive property.", "in": where, "code": "INVALID_ID_PROPERTY"}],
+        )
+    return definition
+
+
+def records_of(
+    actor, object_type: ObjectType, ids: list[str], id_property: PropertyDefinition | None, *, archived: bool = False
+) -> dict[str, Record]:
+    """{id as given: record} of the ids found; a malformed, missing, foreign or archived one is absent."""
+    if id_property is None:
+        numbers = {text: int(text) for text in ids if text.isdigit() and len(text) <= 18}
+        found = lookup.records_by_numbers(
+            actor=actor, object_type=object_type, numbers=numbers.values(), archived=archived
+        )
+        return {text: found[number] for text, number in numbers.items() if number in found}
+    found = lookup.records_by_unique_value(
+        actor=actor, object_type=object_type, definition=id_property, values=ids, archived=archived
+    )
+    return {text: found[text.strip().lower()] for text in ids if text.strip().lower() in found}
+
+
+def record_of(
+    actor, object_type: ObjectType, object_id: str, id_property: PropertyDefinition | None, *, archived: bool = False
+) -> Record:
+    """One record by id (or idProperty value); 404 alike for missing, foreign and out-of-scope ones."""
+    if id_property is None:
+        number = resolve.record_number_of(object_id)
+        try:
+            return lookup.record_get_by_number(actor=actor, object_type=object_type, number=number, archived=archived)
+        except Record.DoesNotExist:
+            raise errors.not_found(id=[object_id[:100]]) from None
+    found = records_of(actor, object_type, [object_id], id_property, archived=archived)
+    if not found:
+        raise errors.not_found(id=[object_id[:100]])
+    return found[object_id]

@@ -12,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from crm.models import PropertyDefinition, Record
+from crm.models import ObjectType, PropertyDefinition, Record
 from crm.records.api import RecordView
 from sensitive.readings import State
 
 T = PropertyDefinition.DataType
-# The properties every object has, computed from the record: HubSpot's names.
+# The properties every object has, computed from the record: HubSpot's names. Read-only.
 BUILT_IN = ("hs_object_id", "createdate", "lastmodifieddate")
+# The owner as HubSpot names it: a person's owner number (User.number); written through record_write's owner.
+OWNER = "hubspot_owner_id"
+# How HubSpot names one record of a standard type in association types ("contact_to_company").
+SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "tickets": "ticket"}
 # What a GET without `properties` returns, as HubSpot's defaults (those the type has).
 DEFAULT_PROPERTIES = {
     "contacts": ("email", "firstname", "lastname"),
@@ -58,8 +62,39 @@ def built_in_values(record: Record) -> dict[str, str | None]:
     }
 
 
-def object_body(view: RecordView, *, built_in: tuple[str, ...] = BUILT_IN, archived: bool = False) -> dict[str, Any]:
-    """{id, properties, createdAt, updatedAt, archived} (+ restrictedProperties, unreadableProperties)."""
+def owner_number(record: Record) -> str | None:
+    owner = record.owner
+    return str(owner.number) if owner is not None and not owner.is_app and owner.number else None
+
+
+def association_type_name(from_type: ObjectType, to_type: ObjectType) -> str:
+    one = SINGULAR.get(from_type.name, from_type.name) if from_type.is_standard else from_type.name
+    other = SINGULAR.get(to_type.name, to_type.name) if to_type.is_standard else to_type.name
+    return f"{one}_to_{other}"
+
+
+def associations_body(record: Record, linked: dict[Any, list[Record]], types: list[ObjectType]) -> dict[str, Any]:
+    """HubSpot's `associations`: {"companies": {"results": [{"id": "...", "type": "contact_to_company"}]}};
+    a type without links is left out, as HubSpot does."""
+    body = {}
+    for to_type in types:
+        others = linked.get(to_type.pk, [])
+        if others:
+            kind = association_type_name(record.object_type, to_type)
+            body[to_type.name] = {"results": [{"id": str(other.number), "type": kind} for other in others]}
+    return body
+
+
+def object_body(
+    view: RecordView,
+    *,
+    built_in: tuple[str, ...] = BUILT_IN,
+    archived: bool = False,
+    owner: bool = False,
+    associations: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """{id, properties, createdAt, updatedAt, archived} (+ restrictedProperties, unreadableProperties);
+    `owner` adds hubspot_owner_id, `associations` HubSpot's associations of the object."""
     record = view.record
     properties: dict[str, Any] = {}
     restricted, unreadable = [], []
@@ -78,6 +113,8 @@ def object_body(view: RecordView, *, built_in: tuple[str, ...] = BUILT_IN, archi
             unreadable.append(definition.name)
     everything = built_in_values(record)
     properties.update({name: everything[name] for name in built_in})
+    if owner:
+        properties[OWNER] = owner_number(record)
     body: dict[str, Any] = {
         "id": str(record.number),
         "properties": properties,
@@ -91,8 +128,36 @@ def object_body(view: RecordView, *, built_in: tuple[str, ...] = BUILT_IN, archi
         body["restrictedProperties"] = sorted(restricted)
     if unreadable:
         body["unreadableProperties"] = sorted(unreadable)
+    if associations:
+        body["associations"] = associations
     return body
 
 
 def paging(after: str, link: str) -> dict[str, Any]:
     return {"next": {"after": after, "link": link}}
+
+
+def batch_body(results: list[dict[str, Any]], started_at: dt.datetime, *, errors: list[dict] | None = None) -> dict:
+    """HubSpot's BatchResponseSimplePublicObject (…WithErrors when some inputs failed: numErrors, errors)."""
+    body: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": results,
+        "requestedAt": timestamp(started_at),
+        "startedAt": timestamp(started_at),
+        "completedAt": timestamp(dt.datetime.now(dt.UTC)),
+    }
+    if errors:
+        body["numErrors"] = len(errors)
+        body["errors"] = errors
+    return body
+
+
+def not_found_error(object_type: ObjectType, ids: list[str]) -> dict[str, Any]:
+    """One StandardError of a batch for the ids not found: missing, archived, foreign or out of scope alike."""
+    kind = SINGULAR.get(object_type.name, object_type.name).upper()
+    return {
+        "status": "error",
+        "category": "OBJECT_NOT_FOUND",
+        "message": f"Could not get some {kind} objects, they may be deleted or not exist. Check that ids are valid.",
+        "context": {"ids": ids},
+    }

@@ -22,9 +22,10 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Team, User
 from crm.display import display_value
 from crm.models import ObjectType, PropertyDefinition, Record
-from crm.records import services
+from crm.records import archive, services
 from crm.records.visibility import Visibility, visibility_of
 from sensitive import selectors as sensitive_selectors
+from sensitive.permissions import PropertyAccess
 from sensitive.readings import Reading
 
 
@@ -180,6 +181,7 @@ def record_write(
     owner: User | None = None,
     team: Team | None = None,
     clear_team: bool = False,
+    clear_owner: bool = False,
 ) -> Record:
     """Create a record of `object_type` (when `record` is None) or change `record`'s given values.
 
@@ -194,8 +196,52 @@ def record_write(
             raise TypeError("record_write needs a record to change or an object type to create one of.")
         return services.record_create(actor=actor, object_type=object_type, values=values, owner=owner, team=team)
     return services.record_update(
-        actor=actor, record=record, values=values, owner=owner, team=team, clear_team=clear_team
+        actor=actor,
+        record=record,
+        values=values,
+        owner=owner,
+        team=team,
+        clear_team=clear_team,
+        clear_owner=clear_owner,
     )
+
+
+def properties_not_writable(*, actor: User, object_type: ObjectType, names: Iterable[str]) -> list[PropertyDefinition]:
+    """The sensitive properties among `names` the actor may not write (the same grants, or an app's
+    scopes and allowlist, as the choke point checks): asked before a write, so that a surface can
+    refuse a whole request, and name each property, before anything of it is saved."""
+    names = set(names)
+    if not names:
+        return []
+    definitions = (
+        PropertyDefinition.objects.filter(object_type=object_type, name__in=names)
+        .exclude(sensitivity=PropertyDefinition.Sensitivity.NONE)
+        .order_by("name")
+    )
+    access = PropertyAccess(actor)
+    return [definition for definition in definitions if not access.can_edit(definition)]
+
+
+def records_values_check(*, object_type: ObjectType, rows: Sequence[Mapping[str, Any]], creating: bool):
+    """{row index: ValidationError} that writing `rows` would meet; nothing is written."""
+    return services.records_values_check(object_type=object_type, rows=rows, creating=creating)
+
+
+def record_associate(*, actor: User, from_record: Record, to_record: Record, label: str = ""):
+    """Link two records the actor may see (Record.DoesNotExist otherwise, as for a missing one)."""
+    return services.association_create(actor=actor, from_record=from_record, to_record=to_record, label=label)
+
+
+def records_archive(*, actor: User, records: Sequence[Record]) -> list[Record]:
+    """Archive records (HubSpot's soft delete; the staff UI's delete): see crm/records/archive.py."""
+    visibility = Visibility(actor)
+    if not all(record_permissions(actor=actor, record=record, visibility=visibility).delete for record in records):
+        raise Record.DoesNotExist("No such record.")
+    return archive.records_archive(actor=actor, records=records)
+
+
+def record_archive(*, actor: User, record: Record) -> None:
+    records_archive(actor=actor, records=[record])
 
 
 def records_write_bulk(
@@ -210,7 +256,9 @@ def records_write_bulk(
 
 
 def record_delete(*, actor: User, record: Record) -> None:
-    """Raises Record.DoesNotExist for a record the actor may not delete (as for a missing one)."""
+    """Remove a record for good (erasure); surfaces archive instead (record_archive).
+
+    Raises Record.DoesNotExist for a record the actor may not delete (as for a missing one)."""
     if not record_permissions(actor=actor, record=record).delete:
         raise Record.DoesNotExist("No such record.")
     services.record_delete(actor=actor, record=record)

@@ -1,6 +1,7 @@
 """Reads of records, scoped by the actor's tenant and record scope: callers never filter by either.
 
 Records come back without their sensitive values: those are read through crm/records/api.py.
+Archived records (crm/records/archive.py) are left out unless a selector is asked for them.
 """
 
 from __future__ import annotations
@@ -35,16 +36,18 @@ def record_list(
     search: str = "",
     filters: dict[str, Any] | None = None,
     reveal: bool = False,
+    archived: bool = False,
 ) -> QuerySet[Record]:
     """Records of one type, newest first; `search` matches name, email and domain; `filters` are equalities.
 
     A filter on a highly sensitive property is a reveal: it needs `reveal` (see record_ids_matching).
+    `archived` lists the archived records instead of the others.
     """
     if object_type.tenant_id != actor.tenant_id:
         return Record.objects.none()
     records = (
         Record.objects.for_tenant(actor.tenant_id)
-        .filter(object_type=object_type)
+        .filter(object_type=object_type, archived_at__isnull=not archived)
         .filter(visibility_of(actor).q(object_type.pk))
         .select_related("owner", "team", "object_type")
     )
@@ -77,8 +80,9 @@ def record_list(
     return records
 
 
-def record_get(*, actor: User, record_id: uuid.UUID | str) -> Record:
-    """Raises Record.DoesNotExist alike for a missing, malformed, foreign or out-of-scope id."""
+def record_get(*, actor: User, record_id: uuid.UUID | str, archived: bool = False) -> Record:
+    """Raises Record.DoesNotExist alike for a missing, malformed, foreign or out-of-scope id, and for an
+    archived record unless `archived` (then for one that is not archived)."""
     try:
         record_uuid = uuid.UUID(str(record_id))
     except ValueError:
@@ -86,7 +90,9 @@ def record_get(*, actor: User, record_id: uuid.UUID | str) -> Record:
     if actor.tenant_id is None:
         raise Record.DoesNotExist("No such record.")
     record = (
-        Record.objects.for_tenant(actor.tenant_id).select_related("owner", "team", "object_type").get(pk=record_uuid)
+        Record.objects.for_tenant(actor.tenant_id)
+        .select_related("owner", "team", "object_type")
+        .get(pk=record_uuid, archived_at__isnull=not archived)
     )
     if not visibility_of(actor).allows(record):
         raise Record.DoesNotExist("No such record.")
@@ -102,7 +108,7 @@ def record_recent(*, actor: User, limit: int = 10) -> list[Record]:
     if actor.tenant_id is None:
         return []
     visibility = visibility_of(actor)
-    records = Record.objects.for_tenant(actor.tenant_id).select_related("object_type")
+    records = Record.objects.for_tenant(actor.tenant_id).filter(archived_at__isnull=True).select_related("object_type")
     newest: list[Record] = []
     for object_type in object_type_list(actor=actor):
         of_type = records.filter(object_type=object_type).filter(visibility.q(object_type.pk))
@@ -111,7 +117,7 @@ def record_recent(*, actor: User, limit: int = 10) -> list[Record]:
 
 
 def record_associations(*, actor: User, record: Record) -> list[tuple[Record, str]]:
-    """The records linked to `record` in either direction, with the link's label."""
+    """The records linked to `record` in either direction, with the link's label; archived ones left out."""
     if record.tenant_id != actor.tenant_id:
         return []
     links = (
@@ -121,7 +127,7 @@ def record_associations(*, actor: User, record: Record) -> list[tuple[Record, st
     )
     visibility = visibility_of(actor)
     linked = [(link.to_record if link.from_record_id == record.pk else link.from_record, link.label) for link in links]
-    return [(other, label) for other, label in linked if visibility.allows(other)]
+    return [(other, label) for other, label in linked if other.archived_at is None and visibility.allows(other)]
 
 
 # --- Sorted, keyset-paginated record pages (the staff UI's object index) ----------------------

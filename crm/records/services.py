@@ -56,6 +56,11 @@ def _apply_plain(properties: dict[str, Any], plain: Mapping[str, Any]) -> dict[s
     return merged
 
 
+def _default_owner(actor: User) -> User | None:
+    # A private app's records belong to nobody unless it names an owner, as HubSpot's: an app is no person.
+    return None if actor.is_app else actor
+
+
 def _clean_for(object_type: ObjectType, values: Mapping[str, Any], *, creating: bool):
     definitions = selectors.property_definitions_by_name(object_type=object_type)
     required = {name for name, definition in definitions.items() if definition.required}
@@ -66,6 +71,28 @@ def _clean_for(object_type: ObjectType, values: Mapping[str, Any], *, creating: 
         require=required if creating else required & set(values),
     )
     return definitions, cleaned
+
+
+@sensitive_variables()  # values in hand: none of them in an error report's frame variables
+def records_values_check(
+    *, object_type: ObjectType, rows: Sequence[Mapping[str, Any]], creating: bool
+) -> dict[int, ValidationError]:
+    """The errors the writes of `rows` would meet, by row index, without writing anything: a batch of
+    writes checks every row first, so that one bad row refuses the whole batch with all its errors."""
+    definitions = selectors.property_definitions_by_name(object_type=object_type)
+    required = {name for name, definition in definitions.items() if definition.required}
+    errors = {}
+    for index, values in enumerate(rows):
+        try:
+            clean_values(
+                definitions,
+                values,
+                object_label=object_type.label_plural,
+                require=required if creating else required & set(values),
+            )
+        except ValidationError as exc:
+            errors[index] = exc
+    return errors
 
 
 @sensitive_variables()  # values in hand: none of them in an error report's frame variables
@@ -85,7 +112,7 @@ def record_create(
     record = Record.objects.create(
         tenant=tenant,
         object_type=object_type,
-        owner=owner or actor,
+        owner=owner or _default_owner(actor),
         team=team,
         properties=_apply_plain({}, plain),
         display_name=display_name_for(object_type, plain),
@@ -113,6 +140,7 @@ def record_update(
     owner: User | None = None,
     team: Team | None = None,
     clear_team: bool = False,
+    clear_owner: bool = False,
 ) -> Record:
     """Change the given values (None clears one); values not named are kept."""
     tenant_of(actor)
@@ -126,7 +154,7 @@ def record_update(
     # Without the values of a property just made sensitive, still waiting in the JSON for their move.
     sensitive_names = {name for name, definition in definitions.items() if definition.is_sensitive}
     record.display_name = display_name_for(record.object_type, plain_values(record.properties, sensitive_names))
-    if owner is not None:
+    if owner is not None or clear_owner:
         record.owner = owner
     if team is not None or clear_team:
         record.team = team
@@ -174,7 +202,7 @@ def records_bulk_create(
             errors[f"row {index + 1}"] = [message for messages in exc.message_dict.values() for message in messages]
             continue
         plain, sensitive = _split_values(definitions, cleaned)
-        owner = owners[index] if owners else actor
+        owner = owners[index] if owners else _default_owner(actor)
         record = Record(
             tenant=tenant,
             object_type=object_type,

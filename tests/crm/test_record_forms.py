@@ -513,14 +513,19 @@ def test_delete_asks_for_confirmation_first(client, tenant_a_admin, rosalind):
     assert Record.objects.filter(pk=rosalind.pk).exists()
 
 
-def test_delete_removes_the_record_and_goes_to_the_index(client, tenant_a_admin, rosalind):
+def test_delete_archives_the_record_and_goes_to_the_index(client, tenant_a_admin, rosalind):
     client.force_login(tenant_a_admin)
 
     response = client.post(reverse("record_delete", args=["contacts", rosalind.pk]))
 
     assert response["Location"] == reverse("record_index", args=["contacts"])
-    assert not Record.objects.filter(pk=rosalind.pk).exists()
-    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.RECORD_DELETED, record_ids=[str(rosalind.pk)]).exists()
+    assert Record.objects.get(pk=rosalind.pk).archived_at is not None
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.RECORD_DELETED, record_ids=[str(rosalind.pk)])
+    assert event.details == {"archived": True}
+    # gone from the index and its page, as a deleted record
+    index = client.get(reverse("record_index", args=["contacts"])).content.decode()
+    assert reverse("record_detail", args=["contacts", rosalind.pk]) not in index and "No contacts found." in index
+    assert client.get(reverse("record_detail", args=["contacts", rosalind.pk])).status_code == 404
 
 
 # --- not found ----------------------------------------------------------------------------------------

@@ -147,14 +147,15 @@ def record_update(request: HttpRequest, type_name: str, record_id: str) -> HttpR
 @never_cache
 @require_http_methods(["GET", "POST"])
 def record_delete(request: HttpRequest, type_name: str, record_id: str) -> HttpResponse:
-    """GET asks for confirmation; POST deletes."""
+    """GET asks for confirmation; POST deletes, which archives the record (as the REST API's DELETE):
+    it leaves every list and page, and record_delete can still remove it for good."""
     object_type = object_type_or_404(request, type_name)
     record = record_or_404(request, object_type, record_id)
     if not records_api.record_permissions(actor=request.user, record=record).delete:
         raise Http404("No such record.")
     if request.method == "POST":
         name = str(record)
-        records_api.record_delete(actor=request.user, record=record)
+        records_api.record_archive(actor=request.user, record=record)
         messages.success(request, f"{object_type.label_singular} “{name}” deleted.")
         return redirect(reverse("record_index", args=[object_type.name]))
     return render(
