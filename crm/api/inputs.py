@@ -92,6 +92,11 @@ def id_property_of(
     name: str | None, definitions: dict[str, PropertyDefinition], *, where: str = "idProperty"
 ) -> PropertyDefinition | None:
     """The property ids are values of (None: the numeric id); 400 unless unique and not sensitive."""
+    if name is not None and not isinstance(name, str):  # a JSON body can hold anything here
+        raise errors.ApiError(
+            "idProperty must be the name of a property.",
+            errors=[{"message": "Not a property name.", "in": where, "code": "INVALID_ID_PROPERTY"}],
+        )
     name = (name or "").strip()
     if not name or name == "hs_object_id":
         return None

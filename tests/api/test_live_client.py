@@ -59,7 +59,7 @@ def test_the_client_sees_a_missing_contact_as_hubspots_404(hubspot):
     assert body["category"] == "OBJECT_NOT_FOUND" and body["correlationId"]
 
 
-def test_the_client_creates_updates_and_archives_a_contact(hubspot, contacts_a):
+def test_the_client_creates_updates_and_archives_a_contact(hubspot, salary):
     require_landed("post", "/crm/v3/objects/contacts")
     require_landed("patch", "/crm/v3/objects/contacts/1")
     require_landed("delete", "/crm/v3/objects/contacts/1")
