@@ -7,7 +7,7 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 
-from crm.api import errors, objects
+from crm.api import errors, objects, search
 
 
 @extend_schema(exclude=True)
@@ -21,6 +21,7 @@ def unknown_path(request, rest: str = ""):
 
 # Order matters: /search and /batch/... before /{objectId}.
 urlpatterns = [
+    *search.urlpatterns,
     *objects.urlpatterns,
     re_path(r"^v[34]/(?P<rest>.*)$", unknown_path),
 ]
