@@ -22,6 +22,7 @@ records' properties (issue 15) plug in.
 """
 
 from crm.records.filters.compiler import records_filtered
+from crm.records.filters.operators import filter_clean
 from crm.records.filters.query import Filter, FilterQuery, query_of_equalities, query_parse
 from sensitive.matching import FilterRefused, Operator, RevealRequired
 
@@ -31,6 +32,7 @@ __all__ = [
     "FilterRefused",
     "Operator",
     "RevealRequired",
+    "filter_clean",
     "query_of_equalities",
     "query_parse",
     "records_filtered",

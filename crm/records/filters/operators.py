@@ -85,7 +85,7 @@ def _clean(f: Filter, definition: PropertyDefinition, value: Any, field: str) ->
     try:
         return clean_value(definition, value)
     except ValidationError as exc:
-        raise _refuse(f, f"{f.operator.value}: {' '.join(exc.messages)}") from None
+        raise _refuse(f, " ".join(exc.messages)) from None
 
 
 def _pattern(f: Filter, definition: PropertyDefinition) -> str:
@@ -102,6 +102,11 @@ def _pattern(f: Filter, definition: PropertyDefinition) -> str:
             f"of at most {MAX_PATTERN} characters in all.",
         )
     return value.strip()
+
+
+def filter_clean(f: Filter, definition: PropertyDefinition) -> None:
+    """Raises the ValidationError (keyed by `f.where`) that compiling the filter would; a form's check."""
+    term_of(f, definition)
 
 
 def term_of(f: Filter, definition: PropertyDefinition) -> Term:

@@ -129,8 +129,10 @@ class PlainProperty(Source):
         if data_type == T.STRING:  # EQ, IN
             return {key: Lower(text)}, _lookups(key, condition, str.lower)
         if data_type in (T.DATE, T.DATETIME):
-            # ISO text in byte order; PostgreSQL's default collation may skip the punctuation.
-            return {key: Collate(text, "C") if connection.vendor == "postgresql" else text}, _lookups(key, condition)
+            # ISO text in byte order (PostgreSQL's default collation may skip the punctuation); the
+            # collation also keeps Django's lookups on JSON keys from reading the values as JSON.
+            collation = "C" if connection.vendor == "postgresql" else "BINARY"
+            return {key: Collate(text, collation)}, _lookups(key, condition)
         return {key: KeyTransform(name, "properties")}, _lookups(key, condition)  # JSON: numbers by value
 
     def missing(self) -> Q:
