@@ -1,24 +1,9 @@
-"""Filters over sensitive values: the blind index for equality, decryption in batches for the rest.
+"""Filters and sorts over sensitive values: the blind index for equality, decryption in batches for the rest.
 
 Part of the choke point (with selectors.py and services.py): outside sensitive/, only the record
 layer's filter compiler (crm/records/filters/) calls it, after the SQL part of a query has narrowed
-the candidates. It checks that the actor may filter, decrypts what it must, and audits each call.
-
-The operators' meaning is defined here, by `predicate`, for decrypted values; the SQL path of the
-compiler gives the same answers for plain values (tests/crm/records/test_filters_paths.py):
-
-- EQ and IN compare as the blind index does (crypto.normalise): text without regard to case,
-  Unicode compatibility forms and runs of spaces; numbers by value (1 == 1.0).
-- LT, LTE, GT, GTE and BETWEEN (both ends included) order numbers by value, dates and datetimes by
-  their ISO text (stored in UTC, so that text order is time order).
-- HAS_PROPERTY: the record holds a value (empty values are not stored).
-- CONTAINS_TOKEN: one word of the value, or a run of words, equals the pattern's, without regard to
-  case; `*` in a word stands for any characters. Words are separated by spaces and , ; : ! ? " '
-  ( ) { } < >, and lose their trailing dots: "*@hubspot.com" matches "ada@hubspot.com", "world"
-  matches "Hello, world.".
-- Only these positive operators reach this module: the compiler answers NEQ, NOT_IN,
-  NOT_HAS_PROPERTY and NOT_CONTAINS_TOKEN as "every record but those", so that records without a
-  value are among them, as HubSpot's search has it.
+the candidates. It checks that the actor may filter, decrypts what it must, applies the operators
+of sensitive/conditions.py to the values, and audits each call.
 
 Which records match says what their values are (filter an enumeration option by option and every
 value is known), so a filter needs the view permission, and on a highly sensitive property it is a
@@ -27,12 +12,9 @@ reveal: the caller asks for one (`reveal`, after its surface's confirmation) and
 
 from __future__ import annotations
 
-import enum
 import logging
-import re
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -44,6 +26,7 @@ from audit.models import AuditEvent
 from core.db import UUID_LIST, binary_cursor, uuid_list
 from crm.models import PropertyDefinition, Record
 from sensitive import crypto, keys
+from sensitive.conditions import BLIND_INDEX_OPERATORS, Condition, Operator, predicate
 from sensitive.models import SensitiveValue
 from sensitive.permissions import PropertyAccess
 
@@ -52,148 +35,7 @@ CHUNK = 5_000  # values decrypted at a time
 # Candidates up to this many are fetched by id; beyond, every value of the property is read once and
 # the candidates are picked in memory (one index scan beats many thousand lookups).
 FETCH_BY_ID_MAX = 20_000
-T = PropertyDefinition.DataType
-
-
-class Operator(enum.StrEnum):
-    EQ = "EQ"
-    NEQ = "NEQ"
-    LT = "LT"
-    LTE = "LTE"
-    GT = "GT"
-    GTE = "GTE"
-    BETWEEN = "BETWEEN"
-    IN = "IN"
-    NOT_IN = "NOT_IN"
-    HAS_PROPERTY = "HAS_PROPERTY"
-    NOT_HAS_PROPERTY = "NOT_HAS_PROPERTY"
-    CONTAINS_TOKEN = "CONTAINS_TOKEN"  # noqa: S105 -- an operator, not a password
-    NOT_CONTAINS_TOKEN = "NOT_CONTAINS_TOKEN"  # noqa: S105
-
-
 Op = Operator
-# Each negation is answered as the records that do not match its positive operator.
-NEGATIONS = {
-    Op.NEQ: Op.EQ,
-    Op.NOT_IN: Op.IN,
-    Op.NOT_HAS_PROPERTY: Op.HAS_PROPERTY,
-    Op.NOT_CONTAINS_TOKEN: Op.CONTAINS_TOKEN,
-}
-RANGES = (Op.LT, Op.LTE, Op.GT, Op.GTE, Op.BETWEEN)
-BLIND_INDEX_OPERATORS = (Op.EQ, Op.IN)
-
-
-@dataclass(frozen=True, repr=False)
-class Condition:
-    """A positive operator with its values, cleaned to the stored form of the property's type.
-
-    `values`: EQ and the ranges (v,), BETWEEN (low, high), IN the set, CONTAINS_TOKEN (pattern,),
-    HAS_PROPERTY (). Its repr never shows the values.
-    """
-
-    operator: Operator
-    values: tuple = ()
-
-    def __repr__(self) -> str:
-        return f"Condition({self.operator.value})"
-
-
-# --- the operators on plain values ---------------------------------------------------------------
-
-SEPARATORS = "\\s,;:!?\"'(){}<>"  # a regex character class body, read alike by Python and PostgreSQL
-_SPLIT = re.compile(f"[{SEPARATORS}]+")
-
-
-def words_of(text: str) -> list[str]:
-    """The words CONTAINS_TOKEN matches against, lower-cased, without trailing dots."""
-    return [word.rstrip(".").lower() for word in _SPLIT.split(text)]
-
-
-def pattern_words(pattern: str) -> list[str]:
-    """The words of a CONTAINS_TOKEN pattern; a word that is all dots has none and is left out."""
-    return [word for word in words_of(pattern.strip()) if word]
-
-
-def _glob(pattern: str, word: str) -> bool:
-    """`*` for any characters, in time linear in the word for each star (no regex backtracking)."""
-    if "*" not in pattern:
-        return pattern == word
-    p = w = 0
-    star, mark = -1, 0
-    while w < len(word):
-        if p < len(pattern) and pattern[p] == "*":
-            star, mark, p = p, w, p + 1
-        elif p < len(pattern) and pattern[p] == word[w]:
-            p, w = p + 1, w + 1
-        elif star >= 0:
-            mark += 1
-            p, w = star + 1, mark
-        else:
-            return False
-    return all(c == "*" for c in pattern[p:])
-
-
-def token_matcher(pattern: str) -> Callable[[str], bool]:
-    wanted = pattern_words(pattern)
-    size = len(wanted)
-
-    def matches(text: str) -> bool:
-        words = words_of(text)
-        return any(
-            all(_glob(p, w) for p, w in zip(wanted, words[start : start + size], strict=True))
-            for start in range(len(words) - size + 1)
-        )
-
-    return matches
-
-
-def token_regex(pattern: str) -> str:
-    """CONTAINS_TOKEN as a case-insensitive regular expression that Python's re (SQLite) and
-    PostgreSQL read alike, for the SQL path: the same words, separators and trailing dots."""
-    word, separator = f"[^{SEPARATORS}]", f"[{SEPARATORS}]"
-
-    def piece(text: str) -> str:
-        return "".join(f"{word}*" if c == "*" else c if c.isalnum() else "\\" + c for c in text)
-
-    body = f"\\.*{separator}+".join(piece(p) for p in pattern_words(pattern))
-    return f"(^|{separator}){body}\\.*({separator}|$)"
-
-
-def _order_key(data_type: str) -> Callable[[Any], Any]:
-    if data_type == T.NUMBER:
-        return lambda value: None if isinstance(value, bool) or not isinstance(value, int | float) else value
-    return lambda value: value if isinstance(value, str) else None  # dates and datetimes: ISO text, in UTC
-
-
-def predicate(data_type: str, condition: Condition) -> Callable[[Any], bool]:
-    """Whether a value (None: no value) meets the condition; the operators' one definition."""
-    op, values = condition.operator, condition.values
-    if op == Op.HAS_PROPERTY:
-        return lambda value: value is not None and value != ""
-    if op == Op.CONTAINS_TOKEN:
-        matches = token_matcher(values[0])
-        return lambda value: isinstance(value, str) and matches(value)
-    if op in (Op.EQ, Op.IN):
-        wanted = {crypto.normalise(v) for v in values}
-        return lambda value: value is not None and crypto.normalise(value) in wanted
-    key = _order_key(data_type)
-    bounds = [key(v) for v in values]
-
-    def within(value: Any) -> bool:
-        found = None if value is None else key(value)
-        if found is None:
-            return False
-        if op == Op.LT:
-            return found < bounds[0]
-        if op == Op.LTE:
-            return found <= bounds[0]
-        if op == Op.GT:
-            return found > bounds[0]
-        if op == Op.GTE:
-            return found >= bounds[0]
-        return bounds[0] <= found <= bounds[1]  # BETWEEN
-
-    return within
 
 
 # --- who may filter ----------------------------------------------------------------------------------

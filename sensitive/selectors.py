@@ -22,6 +22,7 @@ from core.db import UUID_LIST, binary_cursor, uuid_list, uuid_to_db
 from crm.models import ObjectType, PropertyDefinition, Record
 from crm.validation import clean_value
 from sensitive import crypto, keys, matching
+from sensitive.conditions import Condition, Operator
 from sensitive.matching import RevealRequired  # noqa: F401 -- its home before sensitive.matching
 from sensitive.models import SensitiveValue
 from sensitive.permissions import PropertyAccess
@@ -236,5 +237,5 @@ def value_reveal(*, actor, record: Record, name: str) -> Reading:
 def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any, reveal: bool = False) -> list[uuid.UUID]:
     """Records whose `definition` value equals `value`: an EQ filter of sensitive.matching (blind
     index when searchable, confirmed by decrypting; a reveal on a highly sensitive property)."""
-    condition = matching.Condition(matching.Operator.EQ, (clean_value(definition, value),))
+    condition = Condition(Operator.EQ, (clean_value(definition, value),))
     return matching.record_ids_where(actor=actor, definition=definition, condition=condition, reveal=reveal)

@@ -130,7 +130,9 @@ class FilterGroup(serializers.Serializer):
     filters = Filter(many=True)
 
 
-class PublicObjectSearchRequest(serializers.Serializer):
+class PublicObjectSearch(serializers.Serializer):
+    """HubSpot's PublicObjectSearchRequest (drf-spectacular adds "Request" to request bodies)."""
+
     filterGroups = FilterGroup(many=True, required=False)
     sorts = serializers.ListField(child=serializers.JSONField(), required=False)
     query = serializers.CharField(required=False)
@@ -158,7 +160,7 @@ class ObjectSearch(ApiView):
 
     @extend_schema(
         operation_id="objects_search",
-        request=PublicObjectSearchRequest,
+        request=PublicObjectSearch,
         responses={200: CollectionResponseWithTotalSimplePublicObjectForwardPaging, **openapi.ERRORS},
     )
     def post(self, request, object_type: str):

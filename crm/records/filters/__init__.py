@@ -3,7 +3,7 @@
 
 A query is HubSpot's: OR of AND groups of (property, operator, value | values | highValue), with
 the operators EQ NEQ LT LTE GT GTE BETWEEN IN NOT_IN HAS_PROPERTY NOT_HAS_PROPERTY CONTAINS_TOKEN
-NOT_CONTAINS_TOKEN (sensitive.matching defines each). Three ways to an answer:
+NOT_CONTAINS_TOKEN (sensitive/conditions.py defines each). Three ways to an answer:
 
 - SQL on the record for built-in and non-sensitive properties (sources.py);
 - the blind index for EQ and IN on searchable sensitive properties, candidates confirmed by decrypting;
@@ -24,7 +24,8 @@ records' properties (issue 15) plug in.
 from crm.records.filters.compiler import records_filtered
 from crm.records.filters.operators import filter_clean
 from crm.records.filters.query import Filter, FilterQuery, query_of_equalities, query_parse
-from sensitive.matching import FilterRefused, Operator, RevealRequired
+from sensitive.conditions import Operator
+from sensitive.matching import FilterRefused, RevealRequired
 
 __all__ = [
     "Filter",

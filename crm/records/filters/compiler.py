@@ -45,6 +45,7 @@ class PkIn(Func):
 
 
 NOTHING = Q(pk__in=[])
+EVERYTHING = Q(pk__isnull=False)  # an empty Q() would drop out of an OR instead of matching every record
 
 
 def terms_of(
@@ -107,7 +108,7 @@ def records_filtered(
     records = records.alias(**aliases)
     answer = None
     for sql, python in plans:
-        q = _python_terms(actor, records, sql, python, reveal, purpose, narrowed) if python else sql
+        q = (_python_terms(actor, records, sql, python, reveal, purpose, narrowed) if python else sql) or EVERYTHING
         answer = q if answer is None else answer | q
     return records.filter(answer)
 

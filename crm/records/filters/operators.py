@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from crm.models import PropertyDefinition
 from crm.records.filters.query import Filter
 from crm.validation import clean_value
-from sensitive.matching import NEGATIONS, RANGES, Condition, Operator, pattern_words
+from sensitive.conditions import NEGATIONS, RANGES, Condition, Operator, pattern_words
 
 Op = Operator
 T = PropertyDefinition.DataType

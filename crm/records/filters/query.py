@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from sensitive.matching import Operator
+from sensitive.conditions import Operator
 
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6

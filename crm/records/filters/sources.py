@@ -6,7 +6,7 @@ asks each resolver of RESOLVERS in turn for the source of a property name:
 
 - built-in properties (hs_object_id, createdate, lastmodifieddate, hubspot_owner_id): SQL on columns;
 - plain properties: SQL on the record's JSON (numbers by value, dates as ISO text in byte order,
-  text without regard to case, words by a regular expression: see sensitive.matching for the one
+  text without regard to case, words by a regular expression: see sensitive.conditions for the one
   definition of each operator, which the in-memory path applies to decrypted values);
 - sensitive properties: sensitive.matching, by blind index or by decrypting in batches.
 
@@ -31,7 +31,7 @@ from django.db.models.functions import Collate, Lower
 
 from crm.models import ObjectType, PropertyDefinition
 from sensitive import matching
-from sensitive.matching import BLIND_INDEX_OPERATORS, Condition, Operator
+from sensitive.conditions import BLIND_INDEX_OPERATORS, Condition, Operator, token_regex
 
 Op = Operator
 T = PropertyDefinition.DataType
@@ -125,7 +125,7 @@ class PlainProperty(Source):
         if op == Op.HAS_PROPERTY:
             return {}, Q(properties__has_key=name)
         if op == Op.CONTAINS_TOKEN:
-            return {key: text}, Q(**{f"{key}__iregex": matching.token_regex(condition.values[0])})
+            return {key: text}, Q(**{f"{key}__iregex": token_regex(condition.values[0])})
         if data_type == T.STRING:  # EQ, IN
             return {key: Lower(text)}, _lookups(key, condition, str.lower)
         if data_type in (T.DATE, T.DATETIME):

@@ -16,7 +16,7 @@ from crm.records import selectors as record_selectors
 from crm.records import services as record_services
 from crm.records.filters import Filter, FilterQuery, Operator, query_parse
 from crm.records.filters.compiler import PkIn
-from sensitive import matching, rotation
+from sensitive import conditions, matching, rotation
 from sensitive.sensitivity import property_sensitivity_change
 from tests.factories import grant, make_property, make_record
 
@@ -67,6 +67,13 @@ def test_sql_filters_narrow_the_values_a_sensitive_filter_decrypts(staff, tenant
     (event,) = _reads()
     assert event.record_ids == [str(staff[0].pk)]  # not Bob, who also earns 50,000
     assert event.property_names == ["annual_salary"]
+
+
+def test_a_group_that_excludes_nobody_keeps_every_record_in_an_or(staff, tenant_a_admin, contacts_a):
+    # a regression the path test found: an empty condition dropped out of the OR
+    found = _search(tenant_a_admin, contacts_a, [("lastname", Op.EQ, "archer")], [("annual_salary", Op.NEQ, 12_345)])
+
+    assert found == ["Ann Archer", "Bob Archer", "Cy Baker", "Di Baker"]
 
 
 def test_a_negation_of_a_sensitive_filter_keeps_the_records_without_a_value(staff, tenant_a_admin, contacts_a):
@@ -187,8 +194,8 @@ def test_an_empty_group_is_left_out():
     ],
 )
 def test_words_match_alike_in_memory_and_as_the_sql_regular_expression(pattern, text, matches):
-    assert matching.token_matcher(pattern)(text) is matches
-    assert bool(re.search(matching.token_regex(pattern), text, re.IGNORECASE)) is matches
+    assert conditions.token_matcher(pattern)(text) is matches
+    assert bool(re.search(conditions.token_regex(pattern), text, re.IGNORECASE)) is matches
 
 
 def test_values_of_a_property_just_made_sensitive_are_found_while_they_move(tenant_a_admin, contacts_a):

@@ -6,7 +6,7 @@ decrypted in memory); random queries over them must find the same records. A fou
 copies filter by filter, so that SQL narrows the candidates of the decrypting filters.
 
 Text values are ASCII words with single spaces: beyond that, SQL's case folding and the in-memory
-one differ by design (see sensitive/matching.py).
+one differ by design (see sensitive/conditions.py).
 """
 
 from __future__ import annotations
