@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from audit import services as audit_services
 from audit.models import AuditEvent
-from core.db import UUID_LIST, binary_cursor, uuid_list
+from core.db import UUID_LIST, binary_cursor
 from crm.models import PropertyDefinition, Record
 from sensitive import crypto, keys
 from sensitive.conditions import BLIND_INDEX_OPERATORS, Condition, Operator, predicate
@@ -90,20 +90,18 @@ def record_ids_where(
     if among is not None and not among:
         return []
     wanted = None if among is None else {pk.bytes for pk in among}
+    holds = predicate(definition.data_type, condition)
+    matches: list[uuid.UUID] = []
     if condition.operator == Op.HAS_PROPERTY:
-        matches = [
-            uuid.UUID(bytes=rid) for rid, _ in _rows(definition, wanted, None) if wanted is None or rid in wanted
-        ]
-        holds = predicate(definition.data_type, condition)
-    else:
-        tenant_keys = _tenant_keys(definition)
+        rows = _rows(definition, wanted, None, ciphertexts=False)
+        matches = [uuid.UUID(bytes=rid) for rid, _ in rows if wanted is None or rid in wanted]
+    elif (tenant_keys := _tenant_keys(definition)) is not None:
         indexes = None
         if definition.searchable and condition.operator in BLIND_INDEX_OPERATORS:
             indexes = set().union(
                 *(crypto.blind_index_candidates(tenant_keys, definition.id, v) for v in condition.values)
             )
-        holds = predicate(definition.data_type, condition)
-        values = _decrypted(definition, tenant_keys, wanted, indexes) if tenant_keys else ()
+        values = _decrypted(definition, tenant_keys, wanted, indexes)
         matches = [uuid.UUID(bytes=rid) for rid, value in values if holds(value)]
     if definition.values_moving:
         matches = list(dict.fromkeys([*matches, *(pk for pk, value in _pending(definition, wanted) if holds(value))]))
@@ -175,32 +173,35 @@ def _decrypted(
 
 
 def _rows(
-    definition: PropertyDefinition, wanted: set[bytes] | None, indexes: set[int] | None
-) -> list[tuple[bytes, bytes]]:
+    definition: PropertyDefinition, wanted: set[bytes] | None, indexes: set[int] | None, ciphertexts: bool = True
+) -> list[tuple[bytes, bytes | None]]:
     """(record id bytes, ciphertext) of the property's values: those with one of `indexes` (a blind
-    index lookup), or of the `wanted` records when few, or all of them. Plain SQL returning bytes:
-    making UUIDs and model rows was most of the cost of a scan of 100,000 values."""
+    index lookup), or of the `wanted` records when few, or all of them; without the ciphertexts
+    when only holding a value counts. Plain SQL returning bytes: making UUIDs and model rows was
+    most of the cost of a scan of 100,000 values."""
     by_id = indexes is None and wanted is not None and len(wanted) <= FETCH_BY_ID_MAX
-    table = SensitiveValue._meta.db_table
     if connection.vendor != "postgresql":
         values = SensitiveValue.objects.filter(tenant_id=definition.tenant_id, property=definition)
         if indexes is not None:
             values = values.filter(blind_index__in=indexes)
         elif by_id:
             values = values.filter(record_id__in=[uuid.UUID(bytes=rid) for rid in wanted])
+        if not ciphertexts:
+            return [(record_id.bytes, None) for record_id in values.values_list("record_id", flat=True)]
         return [
             (record_id.bytes, bytes(ciphertext))
             for record_id, ciphertext in values.values_list("record_id", "ciphertext")
         ]
-    rows: list[tuple[bytes, bytes]] = []
+    table, column = SensitiveValue._meta.db_table, "s.ciphertext" if ciphertexts else "NULL::bytea"
+    rows: list[tuple[bytes, bytes | None]] = []
     with binary_cursor() as cursor:
         if by_id:
-            ids = [uuid.UUID(bytes=rid) for rid in wanted]
+            ids = [rid.hex() for rid in wanted]
             for start in range(0, len(ids), CHUNK):
                 cursor.execute(
-                    f"SELECT uuid_send(s.record_id), s.ciphertext FROM unnest({UUID_LIST}) r(id) "  # noqa: S608
+                    f"SELECT uuid_send(s.record_id), {column} FROM unnest({UUID_LIST}) r(id) "  # noqa: S608
                     f"JOIN {table} s ON s.record_id = r.id AND s.property_id = %s",
-                    [uuid_list(ids[start : start + CHUNK]), definition.id],
+                    [",".join(ids[start : start + CHUNK]), definition.id],
                 )
                 rows += cursor.fetchall()
             return rows
@@ -208,7 +209,7 @@ def _rows(
         if indexes is not None:
             where += " AND s.blind_index = ANY(%s)"
             params.append(sorted(indexes))
-        cursor.execute(f"SELECT uuid_send(s.record_id), s.ciphertext FROM {table} s WHERE {where}", params)  # noqa: S608
+        cursor.execute(f"SELECT uuid_send(s.record_id), {column} FROM {table} s WHERE {where}", params)  # noqa: S608
         return cursor.fetchall()
 
 

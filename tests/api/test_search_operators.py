@@ -23,6 +23,7 @@ VALUES = {
     "datetime": ("2024-01-31T10:00:00Z", "2024-01-31T10:00:00.500Z", "2030-05-05T00:00:00Z"),
     "bool": (True, False, True),
     "enumeration": ("x", "y", "z"),
+    "file": ("attachment-1", "attachment-2", "attachment-3"),
 }
 COPIES = {
     "plain": {},
@@ -94,6 +95,8 @@ CASES = [
     ("enumeration", {"operator": "NOT_IN", "values": ["x"]}, "BCD"),
     ("enumeration", {"operator": "HAS_PROPERTY"}, "ABC"),
     ("enumeration", {"operator": "NOT_HAS_PROPERTY"}, "D"),
+    ("file", {"operator": "HAS_PROPERTY"}, "ABC"),
+    ("file", {"operator": "NOT_HAS_PROPERTY"}, "D"),
 ]
 
 REFUSED = [
@@ -110,6 +113,8 @@ REFUSED = [
     ("bool", "CONTAINS_TOKEN"),
     ("enumeration", "GT"),
     ("enumeration", "CONTAINS_TOKEN"),
+    ("file", "EQ"),
+    ("file", "CONTAINS_TOKEN"),
 ]
 
 
