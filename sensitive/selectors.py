@@ -23,7 +23,6 @@ from crm.models import ObjectType, PropertyDefinition, Record
 from crm.validation import clean_value
 from sensitive import crypto, keys, matching
 from sensitive.conditions import Condition, Operator
-from sensitive.matching import RevealRequired  # noqa: F401 -- its home before sensitive.matching
 from sensitive.models import SensitiveValue
 from sensitive.permissions import PropertyAccess
 from sensitive.readings import EMPTY, KEY_DESTROYED, MASKED, UNREADABLE, Reading, State

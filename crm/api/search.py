@@ -18,6 +18,7 @@ audited as one; the results show what the token may read, the rest in restricted
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -39,6 +40,7 @@ from crm.records.filters import search
 PURPOSE = "api"
 MAX_QUERY = 3_000
 DIRECTIONS = {"ASCENDING": False, "DESCENDING": True}
+_WHOLE = re.compile(r"[0-9]{1,9}")  # str.isdigit() takes "²", which int() refuses
 
 
 def _invalid(where: str, message: str) -> errors.ApiError:
@@ -48,7 +50,7 @@ def _invalid(where: str, message: str) -> errors.ApiError:
 def _limit(value: Any) -> int:
     if value is None:
         return 10
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= search.MAX_LIMIT:
         raise _invalid("limit", f"limit must be a whole number from 0 to {search.MAX_LIMIT}.")
@@ -60,7 +62,7 @@ def _offset(value: Any) -> int:
     if value is None or value == "":
         return 0
     text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
-    if not text.isdigit() or len(text) > 9:
+    if not _WHOLE.fullmatch(text):
         raise _invalid("after", "after must be the paging.next.after of an earlier page: a whole number.")
     if int(text) >= search.MAX_RESULTS:
         raise _invalid("after", f"A search pages through its first {search.MAX_RESULTS:,} results only.")

@@ -44,6 +44,8 @@ def _one_filter(**spec) -> dict:
         ({"after": "10000"}, "after"),
         ({"after": {"offset": 1}}, "after"),
         ({"after": "MTA="}, "after"),  # a cursor of another endpoint
+        ({"after": "²"}, "after"),
+        ({"limit": "²"}, "limit"),
         ({"query": 12}, "query"),
         ({"query": "x" * 3_001}, "query"),
         ({"query": "a\x00b"}, "query"),
