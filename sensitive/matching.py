@@ -112,19 +112,22 @@ def record_ids_where(
 @sensitive_variables()
 def values_of(
     *, actor, definition: PropertyDefinition, record_ids: Sequence[uuid.UUID], reveal: bool = False, purpose: str
-) -> dict[uuid.UUID, Any]:
-    """The values of `definition` of these records, for an order by them (absent: no value or one
-    that does not decrypt). The order tells the values: checked as a filter, audited naming them all."""
+) -> list[Any]:
+    """The values of `definition` of these records, in their order (None: no value, or one that does
+    not decrypt), for an order by them. The order tells the values: checked as a filter, audited
+    naming them all."""
     filter_check(actor, definition, reveal=reveal, verb="sort by")
     if not record_ids:
-        return {}
-    wanted = {pk.bytes for pk in record_ids}
+        return []
+    at = {pk.bytes: position for position, pk in enumerate(record_ids)}
+    found: list[Any] = [None] * len(record_ids)
     tenant_keys = _tenant_keys(definition)
-    values = _decrypted(definition, tenant_keys, wanted, None) if tenant_keys else ()
-    found = {uuid.UUID(bytes=rid): value for rid, value in values}
+    for rid, value in _decrypted(definition, tenant_keys, at, None) if tenant_keys else ():
+        found[at[rid]] = value
     if definition.values_moving:
-        for pk, value in _pending(definition, wanted):
-            found.setdefault(pk, value)
+        for pk, value in _pending(definition, at):
+            if found[at[pk.bytes]] is None:
+                found[at[pk.bytes]] = value
     _audit(actor, definition, list(record_ids), purpose)
     return found
 
@@ -149,7 +152,7 @@ def _audit(actor, definition: PropertyDefinition, record_ids: list, purpose: str
 
 
 def _decrypted(
-    definition: PropertyDefinition, tenant_keys, wanted: set[bytes] | None, indexes: set[int] | None
+    definition: PropertyDefinition, tenant_keys, wanted: Collection[bytes] | None, indexes: set[int] | None
 ) -> Iterator[tuple[bytes, Any]]:
     """(record id bytes, value) of the values among `wanted` (None: all), decrypted CHUNK at a time;
     a value that does not decrypt is logged and left out."""
@@ -173,7 +176,7 @@ def _decrypted(
 
 
 def _rows(
-    definition: PropertyDefinition, wanted: set[bytes] | None, indexes: set[int] | None, ciphertexts: bool = True
+    definition: PropertyDefinition, wanted: Collection[bytes] | None, indexes: set[int] | None, ciphertexts: bool = True
 ) -> list[tuple[bytes, bytes | None]]:
     """(record id bytes, ciphertext) of the property's values: those with one of `indexes` (a blind
     index lookup), or of the `wanted` records when few, or all of them; without the ciphertexts
@@ -213,7 +216,7 @@ def _rows(
         return cursor.fetchall()
 
 
-def _pending(definition: PropertyDefinition, wanted: set[bytes] | None) -> Iterator[tuple[uuid.UUID, Any]]:
+def _pending(definition: PropertyDefinition, wanted: Collection[bytes] | None) -> Iterator[tuple[uuid.UUID, Any]]:
     """(id, value) of values of a property just made sensitive that still wait in the records' JSON
     for their move (sensitive/moves.py): they count as the encrypted ones do."""
     records = Record.objects.filter(

@@ -21,7 +21,7 @@ from accounts.models import User
 from crm.models import ObjectType, PropertyDefinition, Record
 from crm.records.filters.query import FilterQuery
 from crm.records.selectors import record_list
-from sensitive import crypto, matching
+from sensitive import matching
 
 MAX_LIMIT = 200
 MAX_RESULTS = 10_000
@@ -67,29 +67,31 @@ class SearchPage:
 def _sort_key(data_type: str):
     """A decrypted value as it sorts; None for none (or one of another type, which sorts as none)."""
     if data_type == T.NUMBER:
-        return lambda value: float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return lambda value: value if type(value) in (int, float) else None  # not bool, a subclass of int
     if data_type == T.BOOL:
-        return lambda value: int(value) if isinstance(value, bool) else None
+        return lambda value: int(value) if type(value) is bool else None
     if data_type in (T.STRING, T.ENUMERATION):
-        return lambda value: crypto.normalise(value).decode() if isinstance(value, str) else None
-    return lambda value: value if isinstance(value, str) else None  # dates and datetimes: ISO text in UTC
+        return lambda value: value.casefold() if type(value) is str else None
+    return lambda value: value if type(value) is str else None  # dates and datetimes: ISO text in UTC
 
 
 def _page_in_memory(
     actor, records: QuerySet[Record], sort: SearchSort, start: int, end: int, reveal: bool, purpose: str
 ) -> tuple[int, list[Record]]:
-    pairs = sorted(records.values_list("number", "pk"))  # ties by id, ascending
-    values = matching.values_of(
-        actor=actor, definition=sort.definition, record_ids=[pk for _, pk in pairs], reveal=reveal, purpose=purpose
-    )
+    ids = [pk for _, pk in sorted(records.values_list("number", "pk"))]  # ties by id, ascending
+    values = matching.values_of(actor=actor, definition=sort.definition, record_ids=ids, reveal=reveal, purpose=purpose)
     key = _sort_key(sort.definition.data_type)
-    keyed = [(key(values.get(pk)), pk) for _, pk in pairs]
-    present = [(value, pk) for value, pk in keyed if value is not None]
+    present, absent = [], []
+    for pk, value in zip(ids, values, strict=True):
+        sorts_as = None if value is None else key(value)
+        if sorts_as is None:
+            absent.append(pk)
+        else:
+            present.append((sorts_as, pk))
     present.sort(key=lambda item: item[0], reverse=sort.descending)  # stable: ties keep the id order
-    ordered = [pk for _, pk in present] + [pk for value, pk in keyed if value is None]
-    page = ordered[start:end]
+    page = ([pk for _, pk in present] + absent)[start:end]
     by_pk = {record.pk: record for record in records.filter(pk__in=page)}
-    return len(pairs), [by_pk[pk] for pk in page if pk in by_pk]
+    return len(ids), [by_pk[pk] for pk in page if pk in by_pk]
 
 
 def record_search(
