@@ -23,6 +23,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -165,6 +167,7 @@ class ObjectSearch(ApiView):
         request=PublicObjectSearch,
         responses={200: CollectionResponseWithTotalSimplePublicObjectForwardPaging, **openapi.ERRORS},
     )
+    @method_decorator(sensitive_variables())  # the page's values in hand: none in an error report
     def post(self, request, object_type: str):
         object_type = resolve.object_type_of(request.user, object_type)
         self.require_objects(request, object_type, api_scopes.READ)

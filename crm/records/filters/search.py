@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.db.models.fields.json import KeyTransform
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import User
 from crm.models import ObjectType, PropertyDefinition, Record
@@ -75,6 +76,7 @@ def _sort_key(data_type: str):
     return lambda value: value if type(value) is str else None  # dates and datetimes: ISO text in UTC
 
 
+@sensitive_variables()  # decrypted values in hand: none of them in an error report's frame variables
 def _page_in_memory(
     actor, records: QuerySet[Record], sort: SearchSort, start: int, end: int, reveal: bool, purpose: str
 ) -> tuple[int, list[Record]]:
