@@ -10,12 +10,10 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import islice
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models.fields.json import KeyTransform
 from django.views.decorators.debug import sensitive_variables
 
 from audit import services as audit_services
@@ -23,7 +21,8 @@ from audit.models import AuditEvent
 from core.db import UUID_LIST, binary_cursor, uuid_list, uuid_to_db
 from crm.models import ObjectType, PropertyDefinition, Record
 from crm.validation import clean_value
-from sensitive import crypto, keys
+from sensitive import crypto, keys, matching
+from sensitive.conditions import Condition, Operator
 from sensitive.models import SensitiveValue
 from sensitive.permissions import PropertyAccess
 from sensitive.readings import EMPTY, KEY_DESTROYED, MASKED, UNREADABLE, Reading, State
@@ -233,56 +232,9 @@ def value_reveal(*, actor, record: Record, name: str) -> Reading:
     return reading
 
 
-class RevealRequired(PermissionDenied):
-    """The call would show highly sensitive values and the caller did not ask for a reveal."""
-
-
 @sensitive_variables()
 def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any, reveal: bool = False) -> list[uuid.UUID]:
-    """Records whose `definition` value equals `value`.
-
-    Searchable properties narrow the candidates in SQL by blind index; every candidate is then
-    confirmed by decrypting, since a truncated index matches unrelated values too.
-
-    Which records match says what their value is (filter an enumeration option by option and every
-    value is known), so on a highly sensitive property a filter is a reveal: the caller must ask
-    for one (`reveal`, after its surface's confirmation) and it is audited as one.
-    """
-    access = PropertyAccess(actor)
-    if not access.can_view(definition):
-        raise PermissionDenied(f"You may not filter on {definition.label} ({definition.name}).")
-    if definition.is_highly_sensitive and not reveal:
-        raise RevealRequired(
-            f"Filtering on {definition.label} ({definition.name}) reveals its values: confirm your identity first."
-        )
-    wanted = clean_value(definition, value)
-    tenant_keys = keys.tenant_keys(definition.tenant_id)
-    candidates = SensitiveValue.objects.filter(tenant_id=definition.tenant_id, property=definition)
-    if definition.searchable:
-        indexes = crypto.blind_index_candidates(tenant_keys, definition.id, wanted)
-        candidates = candidates.filter(blind_index__in=indexes)
-    wanted_form = crypto.normalise(wanted)
-    prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
-    property_ad = definition.id.bytes
-    matches = []
-    rows = candidates.values_list("record_id", "ciphertext").iterator(chunk_size=CHUNK)
-    while chunk := list(islice(rows, CHUNK)):
-        items = [(bytes(ciphertext), prefix + record_id.bytes + property_ad) for record_id, ciphertext in chunk]
-        for (record_id, _), value in zip(chunk, crypto.decrypt_many(tenant_keys, items), strict=True):
-            if value is crypto.UNDECRYPTABLE:
-                logger.error("Sensitive value %s of record %s cannot be decrypted.", definition.name, record_id)
-            elif crypto.normalise(value) == wanted_form:
-                matches.append(record_id)
-    if definition.values_moving:
-        pending = Record.objects.filter(object_type_id=definition.object_type_id, tenant_id=definition.tenant_id)
-        pending = pending.alias(_pending=KeyTransform(definition.name, "properties")).filter(_pending=wanted)
-        matches += pending.values_list("pk", flat=True)
-    audit_services.event_record(
-        kind=AuditEvent.Kind.SENSITIVE_REVEAL if definition.is_highly_sensitive else AuditEvent.Kind.SENSITIVE_READ,
-        actor=actor,
-        object_type=definition.object_type.name,
-        record_ids=matches,
-        property_names=[definition.name],
-        details={"purpose": "filter"},
-    )
-    return matches
+    """Records whose `definition` value equals `value`: an EQ filter of sensitive.matching (blind
+    index when searchable, confirmed by decrypting; a reveal on a highly sensitive property)."""
+    condition = Condition(Operator.EQ, (clean_value(definition, value),))
+    return matching.record_ids_where(actor=actor, definition=definition, condition=condition, reveal=reveal)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["accounts", "audit", "config", "core", "crm", "sensitive", "workflows"]
-CHOKE_POINT = {"sensitive.selectors", "sensitive.services"}
+CHOKE_POINT = {"sensitive.selectors", "sensitive.services", "sensitive.matching"}
 
 
 def _modules() -> dict[str, Path]:

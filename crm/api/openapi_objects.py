@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes
 from rest_framework import serializers
 
+from crm.api.association_openapi import AssociationSpec
 from crm.api.openapi import ErrorDetail, SimplePublicObject
 
 LIMIT = OpenApiParameter("limit", OpenApiTypes.INT, description="Results per page, 1 to 100 (default 10).")
@@ -35,11 +36,6 @@ class CollectionResponse(serializers.Serializer):
 
 class PublicObjectId(serializers.Serializer):
     id = serializers.CharField()
-
-
-class AssociationSpec(serializers.Serializer):
-    associationCategory = serializers.ChoiceField(choices=["HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED"])
-    associationTypeId = serializers.IntegerField()
 
 
 class PublicAssociationsForObject(serializers.Serializer):

@@ -7,7 +7,7 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 
-from crm.api import associations, batch, errors, objects
+from crm.api import associations, batch, errors, objects, search
 
 
 @extend_schema(exclude=True)
@@ -22,6 +22,7 @@ def unknown_path(request, rest: str = ""):
 # Order matters: /search and /batch/... before /{objectId}.
 urlpatterns = [
     *batch.urlpatterns,
+    *search.urlpatterns,
     *objects.urlpatterns,
     *associations.urlpatterns,
     re_path(r"^v[34]/(?P<rest>.*)$", unknown_path),

@@ -11,22 +11,39 @@ import binascii
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import F, FloatField, Q, QuerySet, TextField
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from accounts.models import User
-from crm.models import Association, ObjectType, PropertyDefinition, Record, internal_name_validator
+from crm.models import Association, ObjectType, PropertyDefinition, Record, RecordScope, internal_name_validator
+from crm.records.filters import FilterQuery, query_of_equalities, records_filtered
 from crm.records.visibility import visibility_of
 from crm.selectors import object_type_list, property_definitions, property_definitions_by_name
-from crm.validation import clean_value
-from sensitive import selectors as sensitive_selectors
 
-QUICK_SEARCH_PROPERTIES = ("email", "domain", "name")
+# Where a quick search (the staff UI's search box, the API's `query`) looks besides the record's
+# name: HubSpot's default searchable properties of each type, those the type has and that are not
+# sensitive (a sensitive value is never matched in the JSON, not even one just made sensitive that
+# waits there for its move).
+QUICK_SEARCH_PROPERTIES = {
+    "contacts": ("email", "firstname", "lastname", "phone", "mobilephone", "company"),
+    "companies": ("name", "domain", "website", "phone"),
+    "deals": ("dealname", "description"),
+    "tickets": ("subject", "content"),
+}
+QUICK_SEARCH_DEFAULT = ("email", "domain", "name")
+
+
+def _quick_search(object_type: ObjectType, definitions: dict[str, PropertyDefinition], text: str) -> Q:
+    matches = Q(display_name__icontains=text)
+    for name in QUICK_SEARCH_PROPERTIES.get(object_type.name, QUICK_SEARCH_DEFAULT):
+        if name in definitions and not definitions[name].is_sensitive:
+            matches |= Q(**{f"properties__{name}__icontains": text})
+    return matches
 
 
 def record_list(
@@ -34,49 +51,44 @@ def record_list(
     actor: User,
     object_type: ObjectType,
     search: str = "",
-    filters: dict[str, Any] | None = None,
+    filters: Mapping[str, Any] | FilterQuery | None = None,
     reveal: bool = False,
     archived: bool = False,
+    purpose: str = "filter",
 ) -> QuerySet[Record]:
-    """Records of one type, newest first; `search` matches name, email and domain; `filters` are equalities.
+    """Records of one type, newest first; `search` is the quick search (name, email, domain...).
 
-    A filter on a highly sensitive property is a reveal: it needs `reveal` (see record_ids_matching).
+    A filter on a highly sensitive property is a reveal: it needs `reveal`. Raises ValidationError
+    for a bad filter and PermissionDenied for one the actor may not use, before reading anything.
+    `filters` is a FilterQuery (crm/records/filters/), or {property name: value} for equalities.
     `archived` lists the archived records instead of the others.
     """
     if object_type.tenant_id != actor.tenant_id:
         return Record.objects.none()
+    visibility = visibility_of(actor)
     records = (
         Record.objects.for_tenant(actor.tenant_id)
         .filter(object_type=object_type, archived_at__isnull=not archived)
-        .filter(visibility_of(actor).q(object_type.pk))
+        .filter(visibility.q(object_type.pk))
         .select_related("owner", "team", "object_type")
     )
+    if filters is not None and not isinstance(filters, FilterQuery):
+        filters = query_of_equalities(filters)
     search = search.strip()
     definitions = property_definitions_by_name(object_type=object_type) if search or filters else {}
     if search:
-        matches = Q(display_name__icontains=search)
-        for name in QUICK_SEARCH_PROPERTIES:
-            # A sensitive value is never matched in the JSON: one just made sensitive waits there for its move.
-            if name in definitions and not definitions[name].is_sensitive:
-                matches |= Q(**{f"properties__{name}__icontains": search})
-        records = records.filter(matches)
+        records = records.filter(_quick_search(object_type, definitions, search))
     if filters:
-        for name, value in filters.items():
-            definition = definitions.get(name)
-            if definition is None:
-                raise ValidationError({name: f"{object_type.label_plural} have no property named {name!r}."})
-            if definition.is_sensitive:
-                # Permission-checked; by blind index when searchable; confirmed by decrypting.
-                matching = sensitive_selectors.record_ids_matching(
-                    actor=actor, definition=definition, value=value, reveal=reveal
-                )
-                records = records.filter(pk__in=matching)
-            else:
-                # KeyTransform, not "properties__<name>": a property may be named like a lookup ("contains").
-                alias = f"_filter_{name}"
-                records = records.alias(**{alias: KeyTransform(name, "properties")}).filter(
-                    **{alias: clean_value(definition, value)}
-                )
+        records = records_filtered(
+            actor=actor,
+            records=records,
+            object_type=object_type,
+            definitions=definitions,
+            query=filters,
+            reveal=reveal,
+            purpose=purpose,
+            narrowed=bool(search) or visibility.scope(object_type.pk) != RecordScope.Scope.ALL,
+        )
     return records
 
 

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from crm.models import PropertyDefinition
+from crm.records.filters import Filter, FilterQuery, Operator, filter_clean
 from crm.ui.forms.fields import INVALID_CHOICE
-from crm.validation import clean_value
 from sensitive.permissions import PropertyAccess
 
 T = PropertyDefinition.DataType
@@ -35,7 +35,8 @@ def property_filter_field(definition: PropertyDefinition) -> forms.Field:
 
 
 class RecordFilterForm(forms.Form):
-    """Equality filters `f.<name>=<value>` on an object index, bound to the query string.
+    """Equality filters `f.<name>=<value>` on an object index, bound to the query string, as a
+    FilterQuery for crm.records.selectors.record_list (the one filter compiler).
 
     Offered: every non-sensitive property, and the sensitive ones the actor may view that have a
     blind index. Filtering on a sensitive property without one decrypts every value, which belongs
@@ -68,23 +69,25 @@ class RecordFilterForm(forms.Form):
             )
         return f"{definition.label} cannot be filtered on here, so that filter was left out."
 
-    def filters(self) -> dict[str, Any]:
-        """The valid filters, {property name: value}; invalid ones get an error on their field."""
+    def filters(self) -> FilterQuery:
+        """The valid filters, as one group of EQ filters of the record layer's compiler; an invalid
+        one gets an error on its field and is left out."""
         self.is_valid()
-        filters = {}
+        group = []
         for key in self.fields:
             value = self.data.get(key, "").strip() if key not in self.errors else ""
             if not value:
                 continue
             definition = self.definitions[key.removeprefix(FILTER_PREFIX)]
+            equality = Filter(definition.name, Operator.EQ, value=value, where=key)
             try:
-                clean_value(definition, value)
+                filter_clean(equality, definition)
             except ValidationError as exc:
                 for message in exc.messages:
                     self.add_error(key, message)
                 continue
-            filters[definition.name] = value
-        return filters
+            group.append(equality)
+        return FilterQuery((tuple(group),) if group else ())
 
     def active_count(self) -> int:
         return sum(1 for key in self.fields if self.data.get(key))

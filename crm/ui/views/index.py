@@ -207,7 +207,7 @@ def record_index(request: HttpRequest, type_name: str) -> HttpResponse:
     filters = filter_form.filters()
     # Which records match a highly sensitive value says what their value is: a filter on one is a
     # reveal, so it asks for the password or a code when the last check is old (sudo mode).
-    reveal = any(filter_form.definitions[name].is_highly_sensitive for name in filters)
+    reveal = any(filter_form.definitions[name].is_highly_sensitive for name in filters.property_names)
     if reveal and not recently_confirmed(request):
         return confirm_first(request)
     notices += filter_form.refused

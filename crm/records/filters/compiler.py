@@ -1,0 +1,139 @@
+"""The filter compiler: a FilterQuery on records of one type, as one QuerySet.
+
+Each group (an AND) is answered in three steps: the filters SQL can answer (built-in and plain
+properties, crm/records/filters/sources.py) make one Q; when there are others (sensitive
+properties), those narrow the candidates first, and the sensitive filters run on what is left, the
+cheapest first (blind index, then whether a value is held, then decryption), each on the survivors
+of the one before. Groups are OR'ed in SQL; record ids found in Python travel as one parameter.
+
+Every property is checked before anything is evaluated: a refused query decrypts nothing and
+writes no audit event.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Collection
+
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, F, Func, Q, QuerySet
+
+from core.db import UUID_LIST, uuid_list
+from crm.models import ObjectType, PropertyDefinition, Record
+from crm.records.filters.operators import Term, term_of
+from crm.records.filters.query import FilterQuery
+from crm.records.filters.sources import Source, source_for
+
+
+class PkIn(Func):
+    """`pk IN (ids)` with the ids as one parameter, however many there are (100,000 parameters
+    would pass PostgreSQL's limit of 65,535, and SQLite's of 32,766)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, ids: Collection[uuid.UUID]) -> None:
+        super().__init__(F("pk"))
+        self.ids = list(ids)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY({UUID_LIST})", [*params, uuid_list(self.ids)]
+        ids = json.dumps([pk.hex for pk in self.ids])
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, ids]  # noqa: S608 -- a column name
+
+
+NOTHING = Q(pk__in=[])
+EVERYTHING = Q(pk__isnull=False)  # an empty Q() would drop out of an OR instead of matching every record
+
+
+def terms_of(
+    *, object_type: ObjectType, definitions: dict[str, PropertyDefinition], query: FilterQuery
+) -> list[list[tuple[Term, Source]]]:
+    """Each filter with its source, groups kept; one ValidationError for all bad filters."""
+    groups, errors = [], {}
+    for group in query.groups:
+        terms = []
+        for f in group:
+            source = source_for(object_type, definitions, f.property_name)
+            if source is None:
+                errors[f.label] = [f"{object_type.label_plural} have no property named {f.property_name[:63]!r}."]
+                continue
+            try:
+                terms.append((term_of(f, source.definition), source))
+            except ValidationError as exc:
+                for where, messages in exc.message_dict.items():
+                    errors.setdefault(where, []).extend(messages)
+        groups.append(terms)
+    if errors:
+        raise ValidationError(errors)
+    return groups
+
+
+def records_filtered(
+    *,
+    actor,
+    records: QuerySet[Record],
+    object_type: ObjectType,
+    definitions: dict[str, PropertyDefinition],
+    query: FilterQuery,
+    reveal: bool = False,
+    purpose: str = "filter",
+    narrowed: bool = False,
+) -> QuerySet[Record]:
+    """`records` (of `object_type`, already scoped to the actor) that meet `query`.
+
+    `narrowed` says that `records` holds fewer than all records of the type (a record scope, a
+    search text): then sensitive filters run on those only, and the audit names none outside them.
+    Raises ValidationError for bad filters and matching.FilterRefused (a PermissionDenied) for a
+    property the actor may not filter on, before evaluating anything.
+    """
+    if not query:
+        return records
+    groups = terms_of(object_type=object_type, definitions=definitions, query=query)
+    for _, source in (pair for group in groups for pair in group):
+        source.check(actor, reveal=reveal)
+    aliases, plans = {}, []
+    for g, group in enumerate(groups):
+        sql, python = Q(), []
+        for i, (term, source) in enumerate(group):
+            if not source.in_sql:
+                python.append((term, source))
+                continue
+            expressions, q = source.sql(term.condition, f"_filter_{g}_{i}")
+            aliases.update(expressions)
+            sql &= (~q | source.missing()) if term.negated else q
+        plans.append((sql, python))
+    records = records.alias(**aliases)
+    answer = None
+    for sql, python in plans:
+        q = (_python_terms(actor, records, sql, python, reveal, purpose, narrowed) if python else sql) or EVERYTHING
+        answer = q if answer is None else answer | q
+    return records.filter(answer)
+
+
+def _python_terms(actor, records, sql: Q, python, reveal: bool, purpose: str, narrowed: bool) -> Q:
+    """One group's filters that Python answers, on the records its SQL filters leave."""
+    include: list[uuid.UUID] | None = None  # None: every record of `records`
+    if narrowed or sql:
+        include = list(records.filter(sql).values_list("pk", flat=True))
+    exclude: set[uuid.UUID] = set()
+    for term, source in sorted(python, key=lambda pair: pair[1].cost(pair[0].condition)):
+        if include is not None and not include:
+            return NOTHING
+        found = source.ids(actor=actor, condition=term.condition, among=include, reveal=reveal, purpose=purpose)
+        if not term.negated:
+            include = [pk for pk in found if pk not in exclude]
+            exclude = set()
+        elif include is None:
+            exclude.update(found)
+        else:
+            found = set(found)
+            include = [pk for pk in include if pk not in found]
+    q = sql
+    if include is not None:
+        q &= Q(PkIn(include))
+    if exclude:
+        q &= ~Q(PkIn(exclude))
+    return q

@@ -1,0 +1,227 @@
+"""Filters and sorts over sensitive values: the blind index for equality, decryption in batches for the rest.
+
+Part of the choke point (with selectors.py and services.py): outside sensitive/, only the record
+layer's filter compiler (crm/records/filters/) calls it, after the SQL part of a query has narrowed
+the candidates. It checks that the actor may filter, decrypts what it must, applies the operators
+of sensitive/conditions.py to the values, and audits each call.
+
+Which records match says what their values are (filter an enumeration option by option and every
+value is known), so a filter needs the view permission, and on a highly sensitive property it is a
+reveal: the caller asks for one (`reveal`, after its surface's confirmation) and it is audited as one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Collection, Iterator, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.views.decorators.debug import sensitive_variables
+
+from audit import services as audit_services
+from audit.models import AuditEvent
+from core.db import UUID_LIST, binary_cursor
+from crm.models import PropertyDefinition, Record
+from sensitive import crypto, keys
+from sensitive.conditions import BLIND_INDEX_OPERATORS, Condition, Operator, predicate
+from sensitive.models import SensitiveValue
+from sensitive.permissions import PropertyAccess
+
+logger = logging.getLogger(__name__)
+CHUNK = 5_000  # values decrypted at a time
+# Candidates up to this many are fetched by id; beyond, every value of the property is read once and
+# the candidates are picked in memory (one index scan beats many thousand lookups).
+FETCH_BY_ID_MAX = 20_000
+Op = Operator
+
+
+# --- who may filter ----------------------------------------------------------------------------------
+
+
+class FilterRefused(PermissionDenied):
+    """The actor may not filter (or sort) on this property; names the property, never a value."""
+
+    def __init__(self, message: str, definition: PropertyDefinition) -> None:
+        super().__init__(message)
+        self.definition = definition
+
+
+class RevealRequired(FilterRefused):
+    """The call would show highly sensitive values and the caller did not ask for a reveal."""
+
+
+def filter_check(actor, definition: PropertyDefinition, *, reveal: bool = False, verb: str = "filter on") -> None:
+    """Raises FilterRefused unless the actor may view the property; RevealRequired on a highly
+    sensitive one without `reveal`. The compiler checks every property of a query first, so that a
+    refused query decrypts nothing."""
+    if not PropertyAccess(actor).can_view(definition):
+        raise FilterRefused(f"You may not {verb} {definition.label} ({definition.name}).", definition)
+    if definition.is_highly_sensitive and not reveal:
+        raise RevealRequired(
+            f"Filtering on {definition.label} ({definition.name}) reveals its values: confirm your identity first.",
+            definition,
+        )
+
+
+# --- evaluation -------------------------------------------------------------------------------------
+
+
+@sensitive_variables()
+def record_ids_where(
+    *,
+    actor,
+    definition: PropertyDefinition,
+    condition: Condition,
+    among: Collection[uuid.UUID] | None = None,
+    reveal: bool = False,
+    purpose: str = "filter",
+) -> list[uuid.UUID]:
+    """Records whose `definition` value meets `condition`, among `among` (None: all of the type).
+
+    EQ and IN on a searchable property fetch candidates by blind index and confirm them by
+    decrypting (a truncated index matches unrelated values too); HAS_PROPERTY decrypts nothing;
+    every other operator decrypts the candidates' values in chunks. One audit event names the
+    matching records (a reveal on a highly sensitive property).
+    """
+    filter_check(actor, definition, reveal=reveal)
+    if among is not None and not among:
+        return []
+    wanted = None if among is None else {pk.bytes for pk in among}
+    holds = predicate(definition.data_type, condition)
+    matches: list[uuid.UUID] = []
+    if condition.operator == Op.HAS_PROPERTY:
+        rows = _rows(definition, wanted, None, ciphertexts=False)
+        matches = [uuid.UUID(bytes=rid) for rid, _ in rows if wanted is None or rid in wanted]
+    elif (tenant_keys := _tenant_keys(definition)) is not None:
+        indexes = None
+        if definition.searchable and condition.operator in BLIND_INDEX_OPERATORS:
+            indexes = set().union(
+                *(crypto.blind_index_candidates(tenant_keys, definition.id, v) for v in condition.values)
+            )
+        values = _decrypted(definition, tenant_keys, wanted, indexes)
+        matches = [uuid.UUID(bytes=rid) for rid, value in values if holds(value)]
+    if definition.values_moving:
+        matches = list(dict.fromkeys([*matches, *(pk for pk, value in _pending(definition, wanted) if holds(value))]))
+    _audit(actor, definition, matches, purpose)
+    return matches
+
+
+@sensitive_variables()
+def values_of(
+    *, actor, definition: PropertyDefinition, record_ids: Sequence[uuid.UUID], reveal: bool = False, purpose: str
+) -> list[Any]:
+    """The values of `definition` of these records, in their order (None: no value, or one that does
+    not decrypt), for an order by them. The order tells the values: checked as a filter, audited
+    naming them all."""
+    filter_check(actor, definition, reveal=reveal, verb="sort by")
+    if not record_ids:
+        return []
+    at = {pk.bytes: position for position, pk in enumerate(record_ids)}
+    found: list[Any] = [None] * len(record_ids)
+    tenant_keys = _tenant_keys(definition)
+    for rid, value in _decrypted(definition, tenant_keys, at, None) if tenant_keys else ():
+        found[at[rid]] = value
+    if definition.values_moving:
+        for pk, value in _pending(definition, at):
+            if found[at[pk.bytes]] is None:
+                found[at[pk.bytes]] = value
+    _audit(actor, definition, list(record_ids), purpose)
+    return found
+
+
+def _tenant_keys(definition: PropertyDefinition):
+    """The tenant's keys; None once they are destroyed: then no value can match, nor be sorted by."""
+    try:
+        return keys.tenant_keys(definition.tenant_id)
+    except keys.TenantKeysDestroyed:
+        return None
+
+
+def _audit(actor, definition: PropertyDefinition, record_ids: list, purpose: str) -> None:
+    audit_services.event_record(
+        kind=AuditEvent.Kind.SENSITIVE_REVEAL if definition.is_highly_sensitive else AuditEvent.Kind.SENSITIVE_READ,
+        actor=actor,
+        object_type=definition.object_type.name,
+        record_ids=record_ids,
+        property_names=[definition.name],
+        details={"purpose": purpose},
+    )
+
+
+def _decrypted(
+    definition: PropertyDefinition, tenant_keys, wanted: Collection[bytes] | None, indexes: set[int] | None
+) -> Iterator[tuple[bytes, Any]]:
+    """(record id bytes, value) of the values among `wanted` (None: all), decrypted CHUNK at a time;
+    a value that does not decrypt is logged and left out."""
+    prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
+    property_ad = definition.id.bytes
+    rows = _rows(definition, wanted, indexes)
+    if wanted is not None and (indexes is not None or len(wanted) > FETCH_BY_ID_MAX):
+        rows = [row for row in rows if row[0] in wanted]
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        values = crypto.decrypt_many(
+            tenant_keys, [(ciphertext, prefix + rid + property_ad) for rid, ciphertext in chunk]
+        )
+        for (rid, _), value in zip(chunk, values, strict=True):
+            if value is crypto.UNDECRYPTABLE:
+                logger.error(
+                    "Sensitive value %s of record %s cannot be decrypted.", definition.name, uuid.UUID(bytes=rid)
+                )
+            else:
+                yield rid, value
+
+
+def _rows(
+    definition: PropertyDefinition, wanted: Collection[bytes] | None, indexes: set[int] | None, ciphertexts: bool = True
+) -> list[tuple[bytes, bytes | None]]:
+    """(record id bytes, ciphertext) of the property's values: those with one of `indexes` (a blind
+    index lookup), or of the `wanted` records when few, or all of them; without the ciphertexts
+    when only holding a value counts. Plain SQL returning bytes: making UUIDs and model rows was
+    most of the cost of a scan of 100,000 values."""
+    by_id = indexes is None and wanted is not None and len(wanted) <= FETCH_BY_ID_MAX
+    if connection.vendor != "postgresql":
+        values = SensitiveValue.objects.filter(tenant_id=definition.tenant_id, property=definition)
+        if indexes is not None:
+            values = values.filter(blind_index__in=indexes)
+        elif by_id:
+            values = values.filter(record_id__in=[uuid.UUID(bytes=rid) for rid in wanted])
+        if not ciphertexts:
+            return [(record_id.bytes, None) for record_id in values.values_list("record_id", flat=True)]
+        return [
+            (record_id.bytes, bytes(ciphertext))
+            for record_id, ciphertext in values.values_list("record_id", "ciphertext")
+        ]
+    table, column = SensitiveValue._meta.db_table, "s.ciphertext" if ciphertexts else "NULL::bytea"
+    rows: list[tuple[bytes, bytes | None]] = []
+    with binary_cursor() as cursor:
+        if by_id:
+            ids = [rid.hex() for rid in wanted]
+            for start in range(0, len(ids), CHUNK):
+                cursor.execute(
+                    f"SELECT uuid_send(s.record_id), {column} FROM unnest({UUID_LIST}) r(id) "  # noqa: S608
+                    f"JOIN {table} s ON s.record_id = r.id AND s.property_id = %s",
+                    [",".join(ids[start : start + CHUNK]), definition.id],
+                )
+                rows += cursor.fetchall()
+            return rows
+        where, params = "s.property_id = %s AND s.tenant_id = %s", [definition.id, definition.tenant_id]
+        if indexes is not None:
+            where += " AND s.blind_index = ANY(%s)"
+            params.append(sorted(indexes))
+        cursor.execute(f"SELECT uuid_send(s.record_id), {column} FROM {table} s WHERE {where}", params)  # noqa: S608
+        return cursor.fetchall()
+
+
+def _pending(definition: PropertyDefinition, wanted: Collection[bytes] | None) -> Iterator[tuple[uuid.UUID, Any]]:
+    """(id, value) of values of a property just made sensitive that still wait in the records' JSON
+    for their move (sensitive/moves.py): they count as the encrypted ones do."""
+    records = Record.objects.filter(
+        tenant_id=definition.tenant_id, object_type_id=definition.object_type_id, properties__has_key=definition.name
+    )
+    for pk, properties in records.values_list("pk", "properties").iterator(chunk_size=CHUNK):
+        if wanted is None or pk.bytes in wanted:
+            yield pk, properties.get(definition.name)
