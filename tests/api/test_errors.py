@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from accounts import private_apps
 from accounts.models import PrivateApp
+from accounts.scopes import SCOPES
 from audit.models import AuditEvent
-from tests.api.conftest import READ_CONTACTS, SENSITIVE_CONTACTS, ApiClient
+from tests.api.conftest import READ_CONTACTS, ApiClient
 from tests.api.routes import require_landed
 
 pytestmark = pytest.mark.django_db
@@ -33,18 +34,14 @@ BODY_ENDPOINTS = [
     ("post", "/crm/v3/objects/contacts/search"),
     ("post", "/crm/v3/objects/contacts/batch/read"),
     ("post", "/crm/v3/objects/contacts/batch/create"),
+    ("post", "/crm/v3/objects/contacts/batch/update"),
+    ("post", "/crm/v3/objects/contacts/batch/upsert"),
+    ("post", "/crm/v3/objects/contacts/batch/archive"),
+    ("post", "/crm/v4/associations/contacts/companies/batch/read"),
     ("post", "/crm/v3/properties/contacts"),
     ("post", "/crm/v3/schemas"),
 ]
-ALL_SCOPES = [
-    *SENSITIVE_CONTACTS,
-    "crm.objects.contacts.highly_sensitive.read",
-    "crm.objects.contacts.highly_sensitive.write",
-    "crm.schemas.contacts.read",
-    "crm.schemas.contacts.write",
-    "crm.schemas.custom.read",
-    "crm.schemas.custom.write",
-]
+ALL_SCOPES = list(SCOPES)  # the errors below are not about scopes
 
 
 def assert_hubspot_error(response, status: int, category: str | None = None) -> dict:
