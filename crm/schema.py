@@ -9,6 +9,9 @@ S, N, D, E = "string", "number", "date", "enumeration"
 # (object type, property) of standard properties whose value names one record, as HubSpot's
 # hasUniqueValue: the REST API's idProperty can look records up by them.
 UNIQUE_STANDARD_PROPERTIES = {("contacts", "email"), ("companies", "domain")}
+# Properties every record has, computed from it (the REST API's hs_object_id, createdate,
+# lastmodifieddate): no property definition may take their names.
+BUILT_IN_PROPERTIES = ("hs_object_id", "createdate", "lastmodifieddate")
 
 LIFECYCLE_STAGES = [
     ("subscriber", "Subscriber"),

@@ -7,7 +7,7 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 
-from crm.api import errors, objects
+from crm.api import errors, objects, owners, properties, property_groups, schemas
 
 
 @extend_schema(exclude=True)
@@ -19,8 +19,15 @@ def unknown_path(request, rest: str = ""):
     raise errors.not_found("Resource not found.")
 
 
-# Order matters: /search and /batch/... before /{objectId}.
+# Order matters: /search and /batch/... before /{objectId}; /properties/{type}/groups before /{propertyName}.
 urlpatterns = [
     *objects.urlpatterns,
+    *property_groups.urlpatterns,
+    *properties.urlpatterns,
+    *schemas.urlpatterns,
+    *owners.urlpatterns,
     re_path(r"^v[34]/(?P<rest>.*)$", unknown_path),
 ]
+
+# /crm-object-schemas/: the path of the schemas API in HubSpot's own clients.
+object_schemas_urlpatterns = [*schemas.client_urlpatterns, re_path(r"^v3/(?P<rest>.*)$", unknown_path)]

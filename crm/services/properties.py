@@ -22,6 +22,8 @@ from sensitive.sensitivity import property_sensitivity_change
 
 
 def check_name_free(object_type: ObjectType, name: str) -> None:
+    if name in schema.BUILT_IN_PROPERTIES:
+        raise ValidationError({"name": f"Every record has {name}, computed from the record: pick another name."})
     existing = PropertyDefinition.objects.filter(object_type=object_type, name=name).first()
     if existing is not None:
         archived = " (an archived one)" if existing.archived_at else ""
