@@ -35,7 +35,7 @@ from crm import services
 from crm.api import errors, inputs, openapi, property_io, resolve
 from crm.api import property_serializers as bodies
 from crm.api.base import ApiView
-from crm.api.properties import property_arguments, readable_tiers, require_tier
+from crm.api.property_inputs import property_arguments, readable_tiers, require_tier
 from crm.api.shapes import timestamp
 from crm.models import ObjectType, PropertyDefinition
 from crm.selectors import object_type_list, property_definitions
