@@ -78,7 +78,7 @@ def object_type_create(
     required, searchable = set(required_properties or ()), set(searchable_properties)
     created: dict[str, PropertyDefinition] = {}
     for index, spec in enumerate(properties):
-        spec = {"group": default_group, **spec}
+        spec = {"group": default_group, "position": index, **spec}
         spec["group"] = spec["group"] or default_group
         try:
             definition = property_definition_create(
@@ -91,7 +91,9 @@ def object_type_create(
         created[definition.name] = definition
     display = display_property or next(iter(created))
     secondary = list(dict.fromkeys(secondary_display_properties))
-    _check_names(created, required=required, searchable=searchable, display=[display], secondary=secondary)
+    _check_names(
+        created, required_properties=required, searchable_properties=searchable, display=[display], secondary=secondary
+    )
     object_type.display_properties = [display]
     object_type.secondary_display_properties = secondary
     object_type.associated_type_ids = _associated(actor, associated_type_ids, own=object_type.type_id)
