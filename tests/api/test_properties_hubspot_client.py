@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 from hubspot import HubSpot
-from hubspot.discovery.discovery_base import DiscoveryBase
 from hubspot.crm.owners import ApiException as OwnersApiException
 from hubspot.crm.properties import ApiException as PropertiesApiException
 from hubspot.crm.properties import (
@@ -25,6 +24,7 @@ from hubspot.crm.schemas import (
     ObjectTypeDefinitionPatch,
     ObjectTypePropertyCreate,
 )
+from hubspot.discovery.discovery_base import DiscoveryBase
 
 from crm.models import ObjectType, PropertyDefinition
 
