@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from crm import selectors
@@ -233,6 +234,23 @@ def test_archiving_a_custom_property_hides_it_everywhere_and_keeps_its_values(ap
     assert record.properties["favourite_colour"] == "teal"
     # the name stays taken
     assert api.post("/crm/v3/properties/contacts", A_TEXT_PROPERTY).status_code == 409
+
+
+def test_an_archived_property_leaves_the_staff_uis_record_page_and_forms(
+    api_for, admin_client, tenant_a_admin, contacts_a
+):
+    api = api_for(WRITE)
+    api.post("/crm/v3/properties/contacts", A_TEXT_PROPERTY)
+    ida = make_record(tenant_a_admin, contacts_a, firstname="Ida", favourite_colour="teal")
+    page = admin_client.get(reverse("record_detail", args=["contacts", ida.pk])).content.decode()
+    assert "Favourite colour" in page
+    api.delete("/crm/v3/properties/contacts/favourite_colour")
+    for url in (
+        reverse("record_detail", args=["contacts", ida.pk]),
+        reverse("record_update", args=["contacts", ida.pk]),
+    ):
+        page = admin_client.get(url).content.decode()
+        assert "Favourite colour" not in page and "teal" not in page
 
 
 def test_a_standard_property_is_not_archived(api_for):
