@@ -40,7 +40,12 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
         return definition
     # A private app (the REST API) needs the schema scope and the write scope of the higher tier.
     levels = PropertyDefinition.Sensitivity.values
-    require_schema_editor(actor, definition.object_type, tier=max(before, sensitivity, key=levels.index))
+    require_schema_editor(
+        actor,
+        definition.object_type,
+        tier=max(before, sensitivity, key=levels.index),
+        property_name=definition.name,
+    )
     if definition.values_moving:
         if definition.values_move_failed_at:
             message = (

@@ -34,6 +34,7 @@ from crm.api.property_inputs import (
     definition_of,
     property_arguments,
     read_only,
+    readable,
     require_tier,
     tier_asked,
 )
@@ -68,6 +69,7 @@ class PropertyList(ApiView):
         if names:
             definitions = definitions.filter(name__in=names)
         groups = property_io.group_names(object_type)
+        definitions = readable(self, request, object_type, definitions)
         results = [property_io.property_body(definition, groups) for definition in definitions]
         if tier == NONE and not archived:
             results += [
@@ -93,6 +95,7 @@ class PropertyList(ApiView):
             object_type,
             property_io.SENSITIVITY_IN[data.get("dataSensitivity", "non_sensitive")],
             api_scopes.WRITE,
+            data["name"],
         )
         definition = create(request, object_type, data)
         return Response(property_io.property_body(definition, property_io.group_names(object_type)), status=201)
@@ -112,7 +115,7 @@ class PropertyDetail(ApiView):
         if property_name in property_io.BUILT_IN and not archived:
             return Response(property_io.built_in_body(object_type, property_name, groups))
         definition = definition_of(object_type, property_name, archived=archived)
-        require_tier(self, request, object_type, definition.sensitivity, api_scopes.READ)
+        require_tier(self, request, object_type, definition.sensitivity, api_scopes.READ, definition.name)
         return Response(property_io.property_body(definition, groups))
 
     @extend_schema(
@@ -129,7 +132,8 @@ class PropertyDetail(ApiView):
         definition = definition_of(object_type, property_name)
         data = property_io.parsed(bodies.PropertyUpdate, request.data)
         asked = property_io.SENSITIVITY_IN.get(data.get("dataSensitivity", ""), definition.sensitivity)
-        require_tier(self, request, object_type, higher_tier(asked, definition.sensitivity), api_scopes.WRITE)
+        tier = higher_tier(asked, definition.sensitivity)
+        require_tier(self, request, object_type, tier, api_scopes.WRITE, definition.name)
         try:
             arguments = property_arguments(object_type, data, current=definition)
             definition = services.property_definition_change(actor=request.user, definition=definition, **arguments)
@@ -149,7 +153,7 @@ class PropertyDetail(ApiView):
         if property_name in property_io.BUILT_IN:
             raise read_only(property_name)
         definition = definition_of(object_type, property_name)
-        require_tier(self, request, object_type, definition.sensitivity, api_scopes.WRITE)
+        require_tier(self, request, object_type, definition.sensitivity, api_scopes.WRITE, definition.name)
         try:
             services.property_definition_archive(actor=request.user, definition=definition)
         except ValidationError as exc:

@@ -21,7 +21,7 @@ from crm import services
 from crm.api import errors, openapi, property_io, resolve
 from crm.api import property_serializers as bodies
 from crm.api.base import ApiView
-from crm.api.property_inputs import create, require_tier
+from crm.api.property_inputs import create, readable, require_tier
 from crm.api.shapes import timestamp
 from crm.selectors import property_definitions
 
@@ -57,12 +57,12 @@ class PropertyBatchRead(ApiView):
         tier = property_io.SENSITIVITY_IN[data["dataSensitivity"]]
         require_tier(self, request, object_type, tier, api_scopes.READ)
         names = list(dict.fromkeys(item["name"] for item in data["inputs"]))
-        found = {
-            definition.name: definition
-            for definition in property_definitions(object_type=object_type, archived=data["archived"])
+        definitions = (
+            property_definitions(object_type=object_type, archived=data["archived"])
             .filter(sensitivity=tier, name__in=names)
             .select_related("object_type")
-        }
+        )
+        found = {definition.name: definition for definition in readable(self, request, object_type, definitions)}
         groups = property_io.group_names(object_type)
         results = [property_io.property_body(found[name], groups) for name in names if name in found]
         missing = [name for name in names if name not in found]
@@ -96,7 +96,7 @@ class PropertyBatchCreate(ApiView):
                 problems.append(_batch_error(errors.VALIDATION_ERROR, exc.message, exc.errors, index=[str(index)]))
         for data in parsed:  # the scopes of every tier asked for, before anything is created
             tier = property_io.SENSITIVITY_IN[data.get("dataSensitivity", "non_sensitive")]
-            require_tier(self, request, object_type, tier, api_scopes.WRITE)
+            require_tier(self, request, object_type, tier, api_scopes.WRITE, data["name"])
         results = []
         for data in parsed:
             try:
@@ -128,7 +128,7 @@ class PropertyBatchArchive(ApiView):
         if missing:
             raise errors.not_found("Some properties could not be found.", name=missing)
         for definition in found.values():
-            require_tier(self, request, object_type, definition.sensitivity, api_scopes.WRITE)
+            require_tier(self, request, object_type, definition.sensitivity, api_scopes.WRITE, definition.name)
         try:
             with transaction.atomic():
                 for name in names:

@@ -26,10 +26,23 @@ def tier_scopes(object_type: ObjectType, tier: str, access: str) -> list[str]:
     )
 
 
-def require_tier(view: ApiView, request, object_type: ObjectType, tier: str, access: str) -> None:
-    """403 unless the token holds `access` of the sensitive `tier` on the type (nothing for none)."""
-    if tier != NONE:
-        view.require(request, tier_scopes(object_type, tier, access))
+def allowlisted(request, object_type: ObjectType, name: str) -> bool:
+    """Whether the app's sensitive allowlist, when it has one, names the property ("contacts.salary")."""
+    allowlist = getattr(request.auth, "sensitive_allowlist", None) or []
+    return not allowlist or f"{object_type.name}.{name}" in allowlist
+
+
+def require_tier(view: ApiView, request, object_type: ObjectType, tier: str, access: str, name: str = "") -> None:
+    """403 unless the token holds `access` of the sensitive `tier` on the type (nothing for none) and,
+    for the property `name`, its allowlist (when it has one) names it: an allowlisted app reads and
+    changes the definitions of those sensitive properties only, and makes no new ones."""
+    if tier == NONE:
+        return
+    needed = tier_scopes(object_type, tier, access)
+    view.require(request, needed)
+    if name and not allowlisted(request, object_type, name):
+        key = f"{object_type.name}.{name}"
+        raise errors.missing_scopes(needed, prop=name, message=f"This app's sensitive allowlist does not name {key}.")
 
 
 def readable_tiers(view: ApiView, request, object_type: ObjectType) -> set[str]:
@@ -39,6 +52,17 @@ def readable_tiers(view: ApiView, request, object_type: ObjectType) -> set[str]:
         for tier in (api_scopes.SENSITIVE, api_scopes.HIGHLY_SENSITIVE)
         if api_scopes.may(granted, tier_scopes(object_type, tier, api_scopes.READ))
     }
+
+
+def readable(view: ApiView, request, object_type: ObjectType, definitions) -> list[PropertyDefinition]:
+    """The definitions the token may read: non-sensitive ones, and those of its tiers and allowlist."""
+    tiers = readable_tiers(view, request, object_type)
+    return [
+        definition
+        for definition in definitions
+        if definition.sensitivity in tiers
+        and (not definition.is_sensitive or allowlisted(request, object_type, definition.name))
+    ]
 
 
 def tier_asked(value: str | None) -> str:

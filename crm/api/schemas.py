@@ -35,7 +35,7 @@ from crm import services
 from crm.api import errors, inputs, openapi, property_io, resolve
 from crm.api import property_serializers as bodies
 from crm.api.base import ApiView
-from crm.api.property_inputs import property_arguments, readable_tiers, require_tier
+from crm.api.property_inputs import property_arguments, readable, require_tier
 from crm.api.shapes import timestamp
 from crm.models import ObjectType, PropertyDefinition
 from crm.selectors import object_type_list, property_definitions
@@ -59,9 +59,8 @@ def schema_type_of(request, text: str) -> ObjectType:
 
 
 def _visible(view: ApiView, request, object_type: ObjectType) -> list[PropertyDefinition]:
-    tiers = readable_tiers(view, request, object_type)
     definitions = property_definitions(object_type=object_type).select_related("object_type")
-    return [definition for definition in definitions if definition.sensitivity in tiers]
+    return readable(view, request, object_type, definitions)
 
 
 def schema_body(view: ApiView, request, object_type: ObjectType) -> dict[str, Any]:
@@ -153,11 +152,13 @@ class SchemaList(ApiView):
         data = property_io.parsed(bodies.ObjectSchemaEgg, request.data)
         for item in data["properties"]:
             tier = property_io.SENSITIVITY_IN[item.get("dataSensitivity", "non_sensitive")]
-            if tier != api_scopes.NONE:
-                self.require(
-                    request,
-                    api_scopes.object_scopes_needed("custom", is_standard=False, access=api_scopes.WRITE, tier=tier),
-                )
+            if tier == api_scopes.NONE:
+                continue
+            needed = api_scopes.object_scopes_needed("custom", is_standard=False, access=api_scopes.WRITE, tier=tier)
+            self.require(request, needed)
+            if getattr(request.auth, "sensitive_allowlist", None):  # it can't name a property not made yet
+                message = "This app's sensitive allowlist limits it to the sensitive properties it names."
+                raise errors.missing_scopes(needed, prop=item["name"], message=message)
         try:
             specs, groups = _egg_properties(data)
             searchable = [*data.get("searchableProperties", []), *(s["name"] for s in specs if s.get("searchable"))]
@@ -223,7 +224,7 @@ class SchemaDetail(ApiView):
                     raise property_io.api_error(ValidationError({f"{field}[{index}]": "There is no such property."}))
             for definition in visible.values():
                 if definition.is_sensitive and getattr(definition, flag) != (definition.name in data[field]):
-                    require_tier(self, request, object_type, definition.sensitivity, api_scopes.WRITE)
+                    require_tier(self, request, object_type, definition.sensitivity, api_scopes.WRITE, definition.name)
             flags[f"{flag}_properties"] = [*data[field], *(d.name for d in hidden if getattr(d, flag))]
         try:
             object_type = services.object_type_update(

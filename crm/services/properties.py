@@ -49,7 +49,7 @@ def property_definition_create(
 ) -> PropertyDefinition:
     tenant = tenant_of(actor)
     check_same_tenant(actor, object_type)
-    require_schema_editor(actor, object_type, tier=sensitivity)
+    require_schema_editor(actor, object_type, tier=sensitivity, property_name=name)
     if sensitivity != PropertyDefinition.Sensitivity.NONE:
         check_mfa_before_sensitive(tenant)
         if has_unique_value:
@@ -126,7 +126,7 @@ def property_definition_update(
     tenant_of(actor)
     check_same_tenant(actor, definition)
     definition = PropertyDefinition.objects.select_for_update().select_related("object_type").get(pk=definition.pk)
-    require_schema_editor(actor, definition.object_type, tier=definition.sensitivity)
+    require_schema_editor(actor, definition.object_type, tier=definition.sensitivity, property_name=definition.name)
     cleaned_options = _clean_options(options or [], definition.data_type)
     if cleaned_options != definition.options:
         _check_options_change(definition, cleaned_options)
@@ -170,7 +170,12 @@ def property_definition_change(
     check_same_tenant(actor, definition)
     definition = PropertyDefinition.objects.select_related("object_type").get(pk=definition.pk)
     if sensitivity is not None and sensitivity != definition.sensitivity:
-        require_schema_editor(actor, definition.object_type, tier=higher_tier(sensitivity, definition.sensitivity))
+        require_schema_editor(
+            actor,
+            definition.object_type,
+            tier=higher_tier(sensitivity, definition.sensitivity),
+            property_name=definition.name,
+        )
     definition = property_definition_update(
         actor=actor,
         definition=definition,
@@ -193,7 +198,7 @@ def property_definition_archive(*, actor: User, definition: PropertyDefinition) 
     tenant_of(actor)
     check_same_tenant(actor, definition)
     definition = PropertyDefinition.objects.select_for_update().select_related("object_type").get(pk=definition.pk)
-    require_schema_editor(actor, definition.object_type, tier=definition.sensitivity)
+    require_schema_editor(actor, definition.object_type, tier=definition.sensitivity, property_name=definition.name)
     if definition.archived_at is not None:
         return definition
     object_type = definition.object_type

@@ -4,6 +4,7 @@ needs succeeds, and without any one of them is a 403 that names what is missing 
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from crm import services
 from crm.models import PropertyDefinition, PropertyGroup
@@ -134,3 +135,41 @@ def test_another_object_types_schema_scope_does_not_count(api_for, schema_world)
     api = api_for(["crm.schemas.companies.read", "crm.schemas.companies.write", "crm.objects.contacts.read"])
     assert api.get(P).status_code == 403
     assert api.post(P, _create("non_sensitive")).status_code == 403
+
+
+def test_the_allowlist_limits_which_sensitive_definitions_an_app_reads_and_changes(make_app, schema_world):
+    from tests.api.conftest import ApiClient
+
+    everything = [f"{C}.read", f"{C}.write", f"{H}.read", f"{H}.write"]
+    app, token = make_app(everything, sensitive_allowlist=["contacts.annual_salary"])
+    api = ApiClient(token)
+    before = _state()
+    listed = api.get(P, {"dataSensitivity": "highly_sensitive"}).data["results"]
+    assert listed == []  # gov_id is highly sensitive but not allowlisted
+    refused = api.get(f"{P}/gov_id")
+    assert refused.status_code == 403 and "allowlist" in refused.data["message"]
+    assert api.patch(f"{P}/gov_id", {"dataSensitivity": "non_sensitive"}).status_code == 403
+    assert api.delete(f"{P}/gov_id").status_code == 403
+    assert api.post(P, _create("sensitive")).status_code == 403  # a new property can't be on its list
+    assert api.patch(f"{P}/phone", {"dataSensitivity": "sensitive"}).status_code == 403
+    assert _state() == before
+    assert api.get(f"{P}/annual_salary").status_code == 200
+    assert api.patch(f"{P}/annual_salary", {"label": "Pay"}).status_code == 200
+    # the services refuse it too, whatever surface calls them
+    gov_id = PropertyDefinition.objects.get(name="gov_id")
+    with pytest.raises(PermissionDenied):
+        services.property_definition_change(actor=app.user, definition=gov_id, sensitivity="none")
+
+
+def test_the_services_hold_an_apps_scopes_whatever_surface_calls_them(make_app, schema_world, contacts_a):
+    app, _ = make_app([f"{C}.write"])
+    salary = PropertyDefinition.objects.get(name="annual_salary")
+    with pytest.raises(PermissionDenied):
+        services.property_definition_create(
+            actor=app.user, object_type=contacts_a, name="x", label="X", sensitivity="sensitive"
+        )
+    with pytest.raises(PermissionDenied):
+        services.property_definition_archive(actor=app.user, definition=salary)
+    with pytest.raises(PermissionDenied):
+        services.object_type_create(actor=app.user, name="boats", label_singular="Boat", label_plural="Boats")
+    assert services.property_definition_create(actor=app.user, object_type=contacts_a, name="x", label="X").name == "x"

@@ -272,3 +272,16 @@ def test_each_schema_call_needs_exactly_its_scopes(api_for, cars, _case, method,
         ObjectType.objects.get(pk=cars.pk).archived_at is None and not ObjectType.objects.filter(name="pets").exists()
     )
     assert call(api_for(needed)).status_code == status
+
+
+def test_an_allowlisted_app_sees_and_makes_only_the_sensitive_properties_it_names(make_app, tenant_a_admin, cars):
+    make_property(tenant_a_admin, cars, "vin", sensitivity="sensitive")
+    make_property(tenant_a_admin, cars, "plate", sensitivity="sensitive")
+    _, token = make_app(SENSITIVE, sensitive_allowlist=["cars.vin"])
+    api = ApiClient(token)
+    assert [p["name"] for p in api.get("/crm/v3/schemas/cars").data["properties"]] == ["name", "vin"]
+    chip = {"name": "chip", "label": "Chip", "type": "string", "fieldType": "text", "dataSensitivity": "sensitive"}
+    egg = {**EGG, "properties": [EGG["properties"][0], chip], "secondaryDisplayProperties": []}
+    response = api.post("/crm/v3/schemas", egg)
+    assert response.status_code == 403 and "allowlist" in response.data["message"]
+    assert not ObjectType.objects.filter(name="pets").exists()
