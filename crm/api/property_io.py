@@ -12,7 +12,7 @@ Our data types map to HubSpot's (type, fieldType) and back:
 
 What we can't store is refused with a 400 naming the field: several options at once
 (fieldType checkbox), calculated properties, external options, hidden properties and options.
-formField is accepted and not kept: there are no forms yet. Sensitivity is HubSpot's
+formField is accepted and not kept: there are no forms yet; nor is an option's description. Sensitivity is HubSpot's
 dataSensitivity (non_sensitive, sensitive, highly_sensitive); `searchableInGlobalSearch` (HubSpot's
 name, from its schema API) is our `searchable`: a sensitive property's blind index.
 """

@@ -53,6 +53,11 @@ def test_listing_a_sensitive_tier_returns_only_that_tier(api_for, salary, gov_id
     assert [p["name"] for p in highly] == ["gov_id"]
 
 
+def test_an_unknown_data_sensitivity_is_a_400(api_for):
+    response = api_for(READ).get("/crm/v3/properties/contacts", {"dataSensitivity": "secret"})
+    assert response.status_code == 400 and response.data["errors"][0]["in"] == "dataSensitivity"
+
+
 def test_the_properties_parameter_limits_the_list(api_for):
     body = api_for(READ).get("/crm/v3/properties/contacts", {"properties": "email,hs_object_id,nothing"}).data
     assert sorted(p["name"] for p in body["results"]) == ["email", "hs_object_id"]
