@@ -8,5 +8,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("settings/", include("crm.urls_settings")),
     path("crm/", include("crm.api.urls")),
+    path("crm-object-schemas/", include(("crm.api.urls_object_schemas", "object_schemas"))),
     path("", include("crm.urls")),
 ]
