@@ -9,5 +9,6 @@ urlpatterns = [
     path("settings/", include("crm.urls_settings")),
     path("crm/", include("crm.api.urls")),
     path("api/", include("crm.api.docs")),
+    path("crm-object-schemas/", include(("crm.api.urls_object_schemas", "object_schemas"))),
     path("", include("crm.urls")),
 ]

@@ -44,17 +44,19 @@ def plain_values(properties: Mapping[str, Any], sensitive: set[str]) -> dict[str
     return {name: value for name, value in properties.items() if name not in sensitive}
 
 
-def display_names_refresh(*, object_type: ObjectType, holding: str, batch_size: int = REFRESH_BATCH) -> int:
-    """Recompute the display name of every record of `object_type` that holds a value of `holding`.
+def display_names_refresh(*, object_type: ObjectType, holding: str | None, batch_size: int = REFRESH_BATCH) -> int:
+    """Recompute the display name of every record of `object_type` that holds a value of `holding`
+    (every record when None: the display properties changed).
 
     Called in the transaction that changes the property's sensitivity. bulk_update sends no signals,
     so the change log gets no entry with the old name.
     """
-    if holding not in object_type.display_properties:
+    if holding is not None and holding not in object_type.display_properties:
         return 0
     sensitive = sensitive_names(object_type.pk)
+    records = Record.objects.filter(object_type=object_type)
     rows = (
-        Record.objects.filter(object_type=object_type, properties__has_key=holding)
+        (records.filter(properties__has_key=holding) if holding is not None else records)
         .values_list("pk", "properties", "display_name")
         .order_by()
         .iterator(chunk_size=batch_size)

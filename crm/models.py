@@ -19,6 +19,7 @@ class ObjectType(TenantScopedModel):
     name = models.CharField(max_length=63, validators=[internal_name_validator])
     label_singular = models.CharField(max_length=100)
     label_plural = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
     is_standard = models.BooleanField(default=False, editable=False)
     # Property names whose values, joined by spaces, name a record in lists and links.
     display_properties = models.JSONField(default=list, blank=True)
@@ -26,6 +27,13 @@ class ObjectType(TenantScopedModel):
     # HubSpot's objectTypeId, which the REST API accepts for the name: "0-1" contacts, "0-2" companies,
     # "0-3" deals, "0-5" tickets; "2-<n>" for a custom type (n from the record number sequence).
     type_id = models.CharField(max_length=24, blank=True, editable=False, db_index=True)
+    # HubSpot's secondaryDisplayProperties: shown beside a record's name, not part of it.
+    secondary_display_properties = models.JSONField(default=list, blank=True)
+    # HubSpot's associatedObjects of a custom schema: type ids ("0-1", "2-7") its records link to.
+    associated_type_ids = models.JSONField(default=list, blank=True)
+    # A custom type without records that the REST API archived (HubSpot's DELETE of a schema): gone
+    # from every surface, its name still taken.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "label_plural"]
@@ -42,6 +50,29 @@ class ObjectType(TenantScopedModel):
 
 
 STANDARD_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5"}
+
+
+class PropertyGroup(TenantScopedModel):
+    """A heading properties of one object type are shown under (HubSpot's property groups).
+
+    A property names its group by the group's label (`PropertyDefinition.group`), the heading the
+    record pages show; `name` is the group's internal name, HubSpot's groupName.
+    """
+
+    object_type = models.ForeignKey(ObjectType, on_delete=models.CASCADE, related_name="property_groups")
+    name = models.CharField(max_length=63, validators=[internal_name_validator])
+    label = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["object_type", "position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["object_type", "name"], name="property_group_name_unique"),
+            models.UniqueConstraint(fields=["object_type", "label"], name="property_group_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class PropertyDefinition(TenantScopedModel):
@@ -63,6 +94,7 @@ class PropertyDefinition(TenantScopedModel):
     name = models.CharField(max_length=63, validators=[internal_name_validator])
     label = models.CharField(max_length=100)
     description = models.CharField(max_length=500, blank=True)
+    # The label of its PropertyGroup (kept in step by crm/services), empty for none.
     group = models.CharField(max_length=100, blank=True, help_text="Heading the property is shown under.")
     data_type = models.CharField(max_length=20, choices=DataType.choices, default=DataType.STRING)
     # For enumerations: [{"value": "lead", "label": "Lead"}, ...] in display order.
@@ -82,6 +114,9 @@ class PropertyDefinition(TenantScopedModel):
     values_move_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_standard = models.BooleanField(default=False, editable=False)
     position = models.PositiveIntegerField(default=100)
+    # Archived through the REST API (HubSpot's DELETE of a property): left out of every surface, its
+    # values kept (sensitive ones encrypted) and its name still taken.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["object_type", "position", "label"]

@@ -9,6 +9,9 @@ S, N, D, E = "string", "number", "date", "enumeration"
 # (object type, property) of standard properties whose value names one record, as HubSpot's
 # hasUniqueValue: the REST API's idProperty can look records up by them.
 UNIQUE_STANDARD_PROPERTIES = {("contacts", "email"), ("companies", "domain")}
+# Properties every record has, computed from it (the REST API's hs_object_id, createdate,
+# lastmodifieddate): no property definition may take their names.
+BUILT_IN_PROPERTIES = ("hs_object_id", "createdate", "lastmodifieddate")
 
 LIFECYCLE_STAGES = [
     ("subscriber", "Subscriber"),
@@ -103,3 +106,14 @@ STANDARD_OBJECT_TYPES = [
 
 # The enumeration property whose options mirror the stages of an object type's pipelines.
 STAGE_PROPERTY = {"deals": "dealstage", "tickets": "status"}
+
+
+def group_name_from_label(label: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """An internal group name made from a heading, as HubSpot's ("Contact information" -> "contactinformation")."""
+    base = "".join(ch for ch in label.lower() if ch.isascii() and ch.isalnum())[:60] or "group"
+    if not base[0].isalpha():
+        base = f"group{base}"[:60]
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name

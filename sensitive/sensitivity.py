@@ -17,6 +17,7 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from crm.display import display_names_refresh
 from crm.models import PropertyDefinition
+from crm.tenancy import require_schema_editor
 from sensitive.tasks import property_values_decrypt_task, property_values_encrypt_task
 
 
@@ -29,7 +30,7 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
     raise the display names lose the values here, in this transaction: until the move is done the
     values wait in the JSON, read only through the choke point, never shown or searched as plain data.
     """
-    if not actor.is_super_admin or definition.tenant_id != actor.tenant_id:
+    if not (actor.is_super_admin or actor.is_app) or definition.tenant_id != actor.tenant_id:
         raise PermissionDenied("Only a super admin of this tenant can change a property's sensitivity.")
     if sensitivity not in PropertyDefinition.Sensitivity.values:
         raise ValidationError({"sensitivity": "That is not a sensitivity level."})
@@ -37,6 +38,14 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
     before = definition.sensitivity
     if before == sensitivity:
         return definition
+    # A private app (the REST API) needs the schema scope and the write scope of the higher tier.
+    levels = PropertyDefinition.Sensitivity.values
+    require_schema_editor(
+        actor,
+        definition.object_type,
+        tier=max(before, sensitivity, key=levels.index),
+        property_name=definition.name,
+    )
     if definition.values_moving:
         if definition.values_move_failed_at:
             message = (

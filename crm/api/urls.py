@@ -7,7 +7,7 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 
-from crm.api import associations, batch, errors, objects, search
+from crm.api import associations, batch, errors, objects, owners, properties, property_groups, schemas, search
 
 
 @extend_schema(exclude=True)
@@ -19,11 +19,18 @@ def unknown_path(request, rest: str = ""):
     raise errors.not_found("Resource not found.")
 
 
-# Order matters: /search and /batch/... before /{objectId}.
+# Order matters: /search and /batch/... before /{objectId}; /properties/{type}/groups before /{propertyName}.
 urlpatterns = [
     *batch.urlpatterns,
     *search.urlpatterns,
     *objects.urlpatterns,
     *associations.urlpatterns,
+    *property_groups.urlpatterns,
+    *properties.urlpatterns,
+    *schemas.urlpatterns,
+    *owners.urlpatterns,
     re_path(r"^v[34]/(?P<rest>.*)$", unknown_path),
 ]
+
+# /crm-object-schemas/: the path of the schemas API in HubSpot's own clients.
+object_schemas_urlpatterns = [*schemas.client_urlpatterns, re_path(r"^v3/(?P<rest>.*)$", unknown_path)]

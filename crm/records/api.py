@@ -69,7 +69,10 @@ def record_permissions(*, actor: User, record: Record, visibility: Visibility | 
 
 
 def _definitions_of(type_ids: Iterable, properties: Sequence[str] | None) -> dict[Any, list[PropertyDefinition]]:
-    definitions = PropertyDefinition.objects.filter(object_type_id__in=set(type_ids)).order_by("position", "label")
+    definitions = PropertyDefinition.objects.filter(
+        object_type_id__in=set(type_ids),
+        archived_at__isnull=True,  # an archived property shows nowhere
+    ).order_by("position", "label")
     if properties is not None:
         definitions = definitions.filter(name__in=list(properties))
     by_type: dict[Any, list[PropertyDefinition]] = {}

@@ -172,7 +172,7 @@ def test_a_super_admin_creates_a_property(admin_client, contacts_a):
     ("_case", "changes", "field", "message"),
     [
         ("bad_name", {"name": "Bad Name!"}, "name", "lower-case letters"),
-        ("taken_name", {"name": "email"}, None, "already exists"),
+        ("taken_name", {"name": "email"}, "name", "already have a property named"),
         ("no_options", {"options": ""}, "options", "needs at least one option"),
         ("duplicate_option", {"options": "a|A\na|Again"}, "options", "appears twice"),
         ("options_on_text", {"data_type": "string"}, "options", "Only a choice-from-a-list property"),
