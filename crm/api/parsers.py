@@ -17,20 +17,24 @@ from crm.api import errors
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
-def _unstorable_in(data) -> bool:
-    """Whether any key or string in parsed JSON holds an unstorable character (no recursion: any depth)."""
-    stack = [data]
+def _unstorable_at(data) -> str | None:
+    """Where in parsed JSON a key or string holds an unstorable character ("query",
+    "inputs[0].properties.firstname"...), or None; no recursion, so any depth. A bad key is
+    reported by where it sits, never by itself."""
+    stack: list[tuple[str, object]] = [("", data)]
     while stack:
-        item = stack.pop()
+        where, item = stack.pop()
         if isinstance(item, str):
             if UNSTORABLE.search(item):
-                return True
+                return where or "body"
         elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            for key, value in item.items():
+                if UNSTORABLE.search(key):
+                    return where or "body"
+                stack.append((f"{where}.{key}" if where else key, value))
         elif isinstance(item, list):
-            stack.extend(item)
-    return False
+            stack.extend((f"{where}[{index}]", value) for index, value in enumerate(item))
+    return None
 
 
 class JsonBodyParser(parsers.JSONParser):
@@ -49,9 +53,10 @@ class JsonBodyParser(parsers.JSONParser):
                 f"Invalid input JSON: the request body must be {kind}.",
                 errors=[{"message": f"The body must be {kind}.", "in": "body", "code": "INVALID_JSON"}],
             )
-        if _unstorable_in(data):
+        where = _unstorable_at(data)
+        if where is not None:
             raise errors.ApiError(
                 "Invalid input JSON: a text holds a control character or a lone surrogate.",
-                errors=[{"message": "A character is not allowed.", "in": "body", "code": "INVALID_INPUT"}],
+                errors=[{"message": "A character is not allowed.", "in": where[:200], "code": "INVALID_INPUT"}],
             )
         return data

@@ -139,6 +139,8 @@ def test_a_control_character_or_lone_surrogate_in_the_json_is_a_400(raw, method,
     require_landed(method, path)
     body = assert_hubspot_error(getattr(raw, method)(path, text, content_type="application/json"), 400)
     assert "\\u0000" not in json.dumps(body) and "Al" not in body["message"]  # the value is not echoed
+    where = {"Al": "properties.firstname", '"a': "body", '"q': "q"}[next(k for k in ("Al", '"a', '"q') if k in text)]
+    assert body["errors"][0]["in"] == where  # where it is, and a bad key by where it sits
 
 
 @pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
