@@ -80,4 +80,3 @@ def test_a_duplicate_name_is_refused(tenant_a):
     with pytest.raises(CommandError, match="already exists"):
         _run("--tenant=Acme", "--name=ci", "--scopes=tickets")
     assert PrivateApp.objects.count() == 1
-
