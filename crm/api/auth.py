@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from rest_framework import authentication, exceptions
 
 from accounts import private_apps
@@ -13,6 +14,7 @@ from crm.api.errors import ApiError
 class PrivateAppAuthentication(authentication.BaseAuthentication):
     """request.user is the app's own user (role "app") and request.auth its PrivateApp."""
 
+    @sensitive_variables("header", "token")  # a traceback through here shows no token
     def authenticate(self, request):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.API_MAX_BODY_BYTES:
