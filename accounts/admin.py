@@ -36,11 +36,19 @@ class TenantAdmin(admin.ModelAdmin):
 
     list_display = ["name", "created_at", "user_count"]
     search_fields = ["name"]
+    # What an operator changes: the name, and the REST API's rate limits (the tenant's own security
+    # settings are its super admins', in /settings/security/).
+    CHANGE_FIELDS = ["name", "api_burst_per_10_seconds", "api_search_per_second", "api_daily"]
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = TenantCreationForm
+        else:
+            kwargs["fields"] = self.CHANGE_FIELDS
         return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return self.CHANGE_FIELDS if obj is not None else super().get_fields(request, obj)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -69,7 +77,7 @@ class TenantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
-            obj.save(update_fields=["name", "updated_at"])
+            obj.save(update_fields=[*self.CHANGE_FIELDS, "updated_at"])
             return
         tenant, _ = services.tenant_create(
             name=form.cleaned_data["name"], admin_email=form.cleaned_data["admin_email"], actor=request.user

@@ -48,7 +48,7 @@ def _check_may_invite(actor: User | None, user: User) -> None:
         actor.is_platform_operator or (actor.is_super_admin and actor.tenant_id == user.tenant_id)
     ):
         raise PermissionDenied("Only a super admin of the user's organisation can invite them.")
-    if user.tenant_id is None or not user.is_active:
+    if user.tenant_id is None or not user.is_active or user.is_app:
         raise ValidationError({"user": f"{user.email} cannot be invited: not an active user of an organisation."})
     if user.has_usable_password():
         # Invitations are for signing up; a password someone knows is changed by its owner.

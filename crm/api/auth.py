@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.views.decorators.debug import sensitive_variables
 from rest_framework import authentication, exceptions
 
 from accounts import private_apps
@@ -11,6 +12,7 @@ from core.http import client_ip
 class PrivateAppAuthentication(authentication.BaseAuthentication):
     """request.user is the app's own user (role "app") and request.auth its PrivateApp."""
 
+    @sensitive_variables("header", "token")  # a traceback through here shows no token
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1")
         scheme, _, token = header.partition(" ")

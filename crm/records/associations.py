@@ -2,7 +2,8 @@
 type page by page, the labels between two records, linking with labels and unlinking.
 
 A link is found in either direction (A → B or B → A, each with a label, "" for none). Links to
-records outside the actor's tenant or record scope are left out, as if they did not exist. The
+records outside the actor's tenant or record scope, and to archived records, are left out, as if
+they did not exist. The
 REST API (crm/api/associations.py) maps these labels onto HubSpot's association types.
 """
 
@@ -54,7 +55,7 @@ def associated_page(
     )
     others = (
         Record.objects.for_tenant(actor.tenant_id)
-        .filter(object_type=to_type)
+        .filter(object_type=to_type, archived_at__isnull=True)
         .filter(linked)
         .filter(visibility_of(actor).q(to_type.pk))
     )
@@ -90,13 +91,13 @@ def associated_pages(
     after = after or {}
     found = dict(
         Record.objects.for_tenant(actor.tenant_id)
-        .filter(object_type=from_type, number__in=set(numbers))
+        .filter(object_type=from_type, number__in=set(numbers), archived_at__isnull=True)
         .filter(visibility_of(actor).q(from_type.pk))
         .values_list("pk", "number")
     )
     visible = (
         Record.objects.for_tenant(actor.tenant_id)
-        .filter(object_type=to_type)
+        .filter(object_type=to_type, archived_at__isnull=True)
         .filter(visibility_of(actor).q(to_type.pk))
         .values("pk")
     )

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import invitations
+from accounts import invitations, private_apps
 from accounts.models import Invitation, User
 from audit.models import AuditEvent
 
@@ -314,3 +314,12 @@ def test_a_failed_email_is_logged_without_the_token_and_the_user_can_be_invited_
     assert "Could not send the invitation email" in caplog.text
     assert "/accounts/invitation/" not in caplog.text
     assert Invitation.objects.filter(user=admin).count() == 1
+
+
+def test_an_apps_own_user_cannot_be_invited_to_set_a_password(tenant_a_admin):
+    app, _ = private_apps.private_app_create(
+        actor=tenant_a_admin, tenant=tenant_a_admin.tenant, name="Sync", scopes=["crm.objects.contacts.read"]
+    )
+    for actor in (tenant_a_admin, None):
+        with pytest.raises(ValidationError):
+            invitations.invitation_create(actor=actor, user=app.user)

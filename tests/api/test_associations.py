@@ -6,6 +6,7 @@ import pytest
 
 from crm import selectors, services
 from crm.models import Association, RecordScope
+from crm.records import api as records
 from crm.records import services as record_services
 from tests.api.conftest import ApiClient
 from tests.factories import make_record
@@ -430,3 +431,17 @@ def test_a_bad_batch_body_is_a_400(api_for, body):
 def test_bad_paths_and_methods_answer_in_hubspots_shape(api_for, method, url, status):
     response = getattr(api_for(LINK), method)(url)
     assert response.status_code == status and response.data["status"] == "error"
+
+
+def test_links_to_archived_records_are_left_out_of_lists_and_batches(tenant_a_admin, contacts_a, companies_a, make_app):
+    contact = make_record(tenant_a_admin, contacts_a, firstname="Ann")
+    kept, gone = (make_record(tenant_a_admin, companies_a, name=name) for name in ("Kept", "Gone"))
+    _, token = make_app(["crm.objects.contacts.read", "crm.objects.companies.read", "crm.objects.contacts.write"])
+    api = ApiClient(token)
+    for company in (kept, gone):
+        api.put(f"/crm/v4/objects/contacts/{contact.number}/associations/default/companies/{company.number}")
+    records.record_archive(actor=tenant_a_admin, record=gone)
+    listed = api.get(f"/crm/v4/objects/contacts/{contact.number}/associations/companies").data
+    assert [row["toObjectId"] for row in listed["results"]] == [kept.number]
+    batch = api.post("/crm/v4/associations/contacts/companies/batch/read", {"inputs": [{"id": str(contact.number)}]})
+    assert [row["toObjectId"] for row in batch.data["results"][0]["to"]] == [kept.number]

@@ -99,3 +99,16 @@ def test_who_can_see_a_property_lists_the_apps_whose_scopes_open_it(admin_client
     page = admin_client.get(f"/settings/properties/contacts/access/{salary.name}/")
     text = page.content.decode()
     assert "Private app: Payroll sync" in text and "Newsletter" not in text
+
+
+def test_an_operator_sets_a_tenants_api_rate_limit_in_the_admin(client, operator, tenant_a, api_for, alan):
+    client.force_login(operator)
+    page = client.get(f"/admin/accounts/tenant/{tenant_a.pk}/change/")
+    assert page.status_code == 200 and "api_burst_per_10_seconds" in page.content.decode()
+    response = client.post(
+        f"/admin/accounts/tenant/{tenant_a.pk}/change/",
+        {"name": tenant_a.name, "api_burst_per_10_seconds": "7", "api_search_per_second": "", "api_daily": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    answer = api_for(READ_CONTACTS).get(f"/crm/v3/objects/contacts/{alan.number}")
+    assert answer["X-HubSpot-RateLimit-Max"] == "7"

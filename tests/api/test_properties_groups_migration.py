@@ -1,4 +1,4 @@
-"""crm 0007: the free-text headings properties had become property groups, one per heading and object type."""
+"""crm 0008: the free-text headings properties had become property groups, one per heading and object type."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("crm", "0006_propertydefinition_has_unique_value")]
-AFTER = [("crm", "0007_property_groups_and_archiving")]
+BEFORE = [("crm", "0007_record_archived_at")]
+AFTER = [("crm", "0008_property_groups_and_archiving")]
 
 
 def _migrate(targets):
