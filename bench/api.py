@@ -29,14 +29,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import random
 import secrets
-import socket
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -79,6 +75,7 @@ from accounts import private_apps  # noqa: E402
 from accounts import services as account_services  # noqa: E402
 from accounts.models import PrivateApp, Tenant, User  # noqa: E402
 from bench.common import database_analyze  # noqa: E402
+from bench.serve import call_once, drive, free_port, gunicorn_start, p50, p99  # noqa: E402
 from crm import selectors as crm_selectors  # noqa: E402
 from crm import services as crm_services  # noqa: E402
 from crm.api.base import ApiView  # noqa: E402
@@ -199,87 +196,12 @@ def database_url() -> str:
     return f"postgres://{credentials}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn_start(port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url()}
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "config.wsgi:application",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={workers}",
-        "--worker-class=gthread",
-        f"--threads={threads}",
-        "--keep-alive=30",
-        "--log-level=warning",
-    ]
-    server = subprocess.Popen(command, env=env, cwd=BENCH_DIR.parents[1])  # noqa: S603 (our own command)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}.")
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            probe.request("GET", "/crm/v3/objects/contacts/1")
-            if probe.getresponse().status == 401:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    sys.exit("gunicorn did not answer within 60 s.")
-
-
-def drive(port: int, phases: list[dict]) -> list[dict]:
-    """Run the phases in bench/load.py, a process of its own; its results, each checked all 200."""
-    spec = json.dumps({"host": "127.0.0.1", "port": port, "phases": phases})
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.load"],
-        input=spec,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=BENCH_DIR.parents[1],
-    )
-    results = json.loads(done.stdout.strip().splitlines()[-1])
-    for result in results:
-        if set(result["statuses"]) != {"200"}:
-            sys.exit(f"{result['name']}: statuses {result['statuses']}, not all 200: the figures would mislead.")
-    return results
-
-
-def call_once(port: int, method: str, path: str, token: str, body: Any = None) -> dict:
-    client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    payload = json.dumps(body).encode() if body is not None else None
-    headers = {"Authorization": f"Bearer {token}", **({"Content-Type": "application/json"} if payload else {})}
-    client.request(method, path, body=payload, headers=headers)
-    response = client.getresponse()
-    data = json.loads(response.read() or b"null")
-    if response.status != 200:
-        sys.exit(f"{method} {path} gave {response.status}: {str(data)[:300]}")
-    return data
-
-
 def landed(method: str, path: str) -> bool:
     try:
         view = getattr(resolve(path).func, "view_class", None)
     except Resolver404:
         return False
     return isinstance(view, type) and issubclass(view, ApiView) and hasattr(view, method.lower())
-
-
-def p50(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-def p99(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 # --- the measurements ---------------------------------------------------------------------
@@ -425,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     tokens, ids = tokens_and_ids(2000)
     connections.close_all()  # the server's workers open their own
     port = free_port()
-    server = gunicorn_start(port, args.workers, args.threads)
+    server = gunicorn_start(port, args.workers, args.threads, {"DATABASE_URL": database_url()})
     try:
         figures = measure_gets(port, tokens, ids, args)
         figures.update(measure_search_and_batch(port, tokens["sensitive"], args.contacts, ids, args.searches))
