@@ -134,9 +134,7 @@ class Associated(Source):
         return list(mapped if among is None else mapped.intersection(among))
 
 
-def associated_source(
-    object_type: ObjectType, definitions: dict[str, PropertyDefinition], name: str
-) -> Source | None:
+def associated_source(object_type: ObjectType, definitions: dict[str, PropertyDefinition], name: str) -> Source | None:
     pair = associated_type_of(object_type.tenant_id, name)
     if pair is None:
         return None

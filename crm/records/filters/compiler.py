@@ -24,7 +24,6 @@ from crm.records.filters.query import FilterQuery
 from crm.records.filters.resolvers import source_for
 from crm.records.filters.sources import Source
 
-
 NOTHING = Q(pk__in=[])
 EVERYTHING = Q(pk__isnull=False)  # an empty Q() would drop out of an OR instead of matching every record
 

@@ -158,7 +158,7 @@ def test_archived_associated_records_do_not_count(tenant_a_admin, contacts_a, fi
 def test_associated_records_outside_the_actors_record_scope_do_not_count(
     tenant_a_admin, member_a, contacts_a, companies_a, firms, copy
 ):
-    big, small, _ = firms
+    _, small, _ = firms
     record_services.record_scope_set(
         actor=tenant_a_admin, user=member_a, object_type=companies_a, scope=RecordScope.Scope.OWNED
     )
@@ -171,3 +171,122 @@ def test_associated_records_outside_the_actors_record_scope_do_not_count(
         "Grace",
     }
     assert _found(member_a, contacts_a, [(f"associations.companies.{copy}_size", Op.GT, 500)]) == set()
+
+
+# --- permissions and audit -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deals_a(tenant_a_admin):
+    return selectors.object_type_get(actor=tenant_a_admin, name="deals")
+
+
+@pytest.fixture
+def care_deals(tenant_a_admin, deals_a, contacts_a, diagnosis, salary):
+    """Three deals, each with a contact: one with asthma, one with diabetes and a salary, one with neither."""
+    asthma = make_record(tenant_a_admin, contacts_a, firstname="Rosalind", diagnosis="asthma")
+    diabetes = make_record(tenant_a_admin, contacts_a, firstname="Edsger", diagnosis="diabetes", annual_salary=90_000)
+    plain = make_record(tenant_a_admin, contacts_a, firstname="Ken")
+    deals = {}
+    for name, contact in (("Inhalers", asthma), ("Insulin", diabetes), ("Paper", plain)):
+        deals[name] = make_record(tenant_a_admin, deals_a, dealname=name)
+        _link(tenant_a_admin, deals[name], contact)
+    return deals, {"asthma": asthma, "diabetes": diabetes, "plain": plain}
+
+
+def _deal_names(actor, deals_a, *filters_, reveal=False) -> set[str]:
+    query = FilterQuery((tuple(Filter(*f) for f in filters_),))
+    found = record_selectors.record_list(actor=actor, object_type=deals_a, filters=query, reveal=reveal)
+    return set(found.values_list("properties__dealname", flat=True))
+
+
+def test_deals_whose_contact_has_a_diagnosis_are_found_by_blind_index_as_a_reveal_audited(
+    tenant_a_admin, deals_a, care_deals
+):
+    _, contacts = care_deals
+
+    found = _deal_names(tenant_a_admin, deals_a, ("associations.contacts.diagnosis", Op.EQ, "asthma"), reveal=True)
+
+    assert found == {"Inhalers"}
+    (event,) = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_REVEAL, actor=tenant_a_admin)
+    assert event.object_type == "contacts" and event.property_names == ["diagnosis"]
+    assert event.record_ids == [str(contacts["asthma"].pk)]  # the contacts whose value it told
+
+
+def test_a_highly_sensitive_property_of_an_associated_type_needs_a_reveal(tenant_a_admin, deals_a, care_deals):
+    with pytest.raises(RevealRequired):
+        _deal_names(tenant_a_admin, deals_a, ("associations.contacts.diagnosis", Op.EQ, "asthma"))
+
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_REVEAL).exists()
+
+
+def test_a_user_without_the_grant_on_the_associated_property_is_refused_before_anything_is_read(
+    tenant_a_admin, member_a, deals_a, care_deals
+):
+    with pytest.raises(FilterRefused, match=r"Annual salary \(annual_salary\)"):
+        _deal_names(member_a, deals_a, ("associations.contacts.annual_salary", Op.GT, 1), ("dealname", Op.EQ, "x"))
+
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_READ).exists()
+
+
+def test_a_user_with_the_grant_filters_by_decrypting_and_the_read_is_audited(
+    tenant_a_admin, member_a, deals_a, care_deals, salary
+):
+    _, contacts = care_deals
+    grants.property_grant(actor=tenant_a_admin, definition=salary, grantee=member_a, level="view")
+
+    assert _deal_names(member_a, deals_a, ("associations.contacts.annual_salary", Op.BETWEEN, 50_000, (), 95_000)) == {
+        "Insulin"
+    }
+    (event,) = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_READ, actor=member_a)
+    assert event.object_type == "contacts" and event.record_ids == [str(contacts["diabetes"].pk)]
+    assert event.details == {"purpose": "filter"}
+
+
+def test_a_negated_filter_on_an_associated_sensitive_property_excludes_the_records_linked_to_a_match(
+    tenant_a_admin, deals_a, care_deals
+):
+    found = _deal_names(
+        tenant_a_admin, deals_a, ("associations.0-1.diagnosis", Op.NOT_IN, None, ("asthma",)), reveal=True
+    )
+
+    assert found == {"Insulin", "Paper"}
+
+
+def test_associations_of_the_same_type_link_in_either_direction(tenant_a_admin, contacts_a):
+    boss = make_record(tenant_a_admin, contacts_a, firstname="Boss", lastname="Chief")
+    aide = make_record(tenant_a_admin, contacts_a, firstname="Aide")
+    make_record(tenant_a_admin, contacts_a, firstname="Alone")
+    _link(tenant_a_admin, aide, boss)
+
+    assert _found(tenant_a_admin, contacts_a, [("associations.contacts.lastname", Op.EQ, "chief")]) == {"Aide"}
+    assert _found(tenant_a_admin, contacts_a, [("associations.contacts.firstname", Op.EQ, "aide")]) == {"Boss"}
+
+
+# --- bad input ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "operator", "value", "message"),
+    [
+        ("associations.planets.size", Op.EQ, "1", "There is no object type 'planets'"),
+        ("associations.companies", Op.EQ, "1", "associations.<object type>.<property>"),
+        ("associations..name", Op.EQ, "1", "associations.<object type>.<property>"),
+        ("associations.companies.nosuch", Op.EQ, "1", "Companies have no property named 'nosuch'"),
+        ("associations.companies.associations.contacts.firstname", Op.EQ, "1", "have no property named"),
+        ("associations.contacts.annual_salary", Op.CONTAINS_TOKEN, "90000", "CONTAINS_TOKEN does not apply"),
+        ("associations.contacts.annual_salary", Op.GT, "ninety thousand", "Annual salary"),
+    ],
+)
+def test_bad_filters_over_associations_name_the_filter_and_the_rule_never_the_value(
+    tenant_a_admin, companies_a, salary, name, operator, value, message
+):
+    query = FilterQuery(((Filter(name, operator, value=value, where="filterGroups[0].filters[0]"),),))
+
+    with pytest.raises(ValidationError) as caught:
+        list(record_selectors.record_list(actor=tenant_a_admin, object_type=companies_a, filters=query))
+
+    (messages,) = caught.value.message_dict.values()
+    assert list(caught.value.message_dict) == ["filterGroups[0].filters[0]"]
+    assert message in " ".join(messages)
+    assert "ninety" not in " ".join(messages) and "90000" not in " ".join(messages)
