@@ -130,7 +130,9 @@ def refused(object_type: ObjectType, exc: filters.FilterRefused) -> errors.ApiEr
 
 
 class Filter(serializers.Serializer):
-    propertyName = serializers.CharField()
+    propertyName = serializers.CharField(
+        help_text="A property, or one of an associated record: associations.<object type>.<property> (our extension)."
+    )
     operator = serializers.ChoiceField(choices=[op.value for op in filters.Operator])
     value = serializers.CharField(required=False)
     values = serializers.ListField(child=serializers.CharField(), required=False)
