@@ -9,7 +9,7 @@ extension (HubSpot's lists have association filters, and their meaning is the on
 A record meets a filter over an association when at least one associated record meets it: linked
 in either direction, of that type, not archived and within the actor's record scope (the others
 count as if they did not exist, as in crm/records/associations.py). The operator's condition is
-compiled as a filter on the other type, so it has the same three paths: SQL (an Exists() over the
+compiled as a filter on the other type, so it has the same three paths: SQL (a subquery over the
 associations to the records that meet it), the blind index and decryption (the choke point finds
 the ids on the other type, among the records linked to the candidates; they are mapped back
 through the associations). The permission is the other property's: its view permission, a reveal
@@ -30,7 +30,7 @@ from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from crm.models import Association, ObjectType, PropertyDefinition, Record
 from crm.records.filters.idlists import PkIn
@@ -82,9 +82,11 @@ def associated_types(*, object_type: ObjectType, query: FilterQuery) -> list[Obj
 
 
 def _linked_to(records) -> Q:
-    """Records linked, in either direction, to `records` (a subquery of Record)."""
-    return Q(Exists(Association.objects.filter(from_record=OuterRef("pk"), to_record__in=records))) | Q(
-        Exists(Association.objects.filter(to_record=OuterRef("pk"), from_record__in=records))
+    """Records linked, in either direction, to `records` (a subquery of Record). Uncorrelated
+    subqueries, which PostgreSQL hashes once, where a correlated Exists() could run once per
+    record when the planner's statistics are stale."""
+    return Q(pk__in=Association.objects.filter(to_record__in=records).values("from_record")) | Q(
+        pk__in=Association.objects.filter(from_record__in=records).values("to_record")
     )
 
 
