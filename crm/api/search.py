@@ -14,6 +14,10 @@ Where HubSpot is weaker (ARCHITECTURE.md rule 8), ours wins: a filter or a sort 
 property needs the read scope of its tier (403 naming the property and the scopes), since which
 records match or how they order tells their values; one on a highly sensitive property is a reveal,
 audited as one; the results show what the token may read, the rest in restrictedProperties.
+
+Our extension: filters on properties of associated records, "associations.<type>.<property>"
+(crm/records/filters/associations.py); they need the other type's read scope as well (403), and
+for a sensitive property that type's tier scope.
 """
 
 from __future__ import annotations
@@ -114,8 +118,11 @@ def _properties(value: Any) -> list[str]:
 
 
 def refused(object_type: ObjectType, exc: filters.FilterRefused) -> errors.ApiError:
-    """403 naming the property and the read scopes of its tier."""
+    """403 naming the property and the read scopes of its tier (of its own type: an associated
+    record's property needs the scopes of that type)."""
     definition = exc.definition
+    if definition.object_type_id is not None and definition.object_type_id != object_type.pk:
+        object_type = definition.object_type
     needed = api_scopes.object_scopes_needed(
         object_type.name, is_standard=object_type.is_standard, access=api_scopes.READ, tier=definition.sensitivity
     )
@@ -123,7 +130,9 @@ def refused(object_type: ObjectType, exc: filters.FilterRefused) -> errors.ApiEr
 
 
 class Filter(serializers.Serializer):
-    propertyName = serializers.CharField()
+    propertyName = serializers.CharField(
+        help_text="A property, or one of an associated record: associations.<object type>.<property> (our extension)."
+    )
     operator = serializers.ChoiceField(choices=[op.value for op in filters.Operator])
     value = serializers.CharField(required=False)
     values = serializers.ListField(child=serializers.CharField(), required=False)
@@ -177,8 +186,11 @@ class ObjectSearch(ApiView):
         definitions = inputs.definitions_by_name(object_type)
         try:
             query = filters.query_parse(body.get("filterGroups"))
+            others = filters.associated_types(object_type=object_type, query=query)
         except ValidationError as exc:
             raise errors.invalid(exc, prefix="") from None
+        for other in others:  # a filter through an association reads the other type too
+            self.require_objects(request, other, api_scopes.READ)
         sort = _sort(object_type, definitions, body.get("sorts"))
         text, limit, offset = _text(body.get("query")), _limit(body.get("limit")), _offset(body.get("after"))
         names = inputs.properties_to_read(object_type, _properties(body.get("properties")), definitions)

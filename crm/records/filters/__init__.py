@@ -17,10 +17,11 @@ highly sensitive read scope). Each decrypting evaluation is audited by the choke
 The search (crm.records.filters.search: total, sorts, offset pages) builds on record_list; it is
 not imported here, since record_list imports this package.
 
-Properties are resolved to their evaluation in sources.py: that is where filters on associated
-records' properties (issue 15) plug in.
+Properties are resolved to their evaluation in sources.py (a record's own) and associations.py
+(properties of associated records: "associations.companies.numberofemployees", our extension).
 """
 
+from crm.records.filters.associations import associated_types
 from crm.records.filters.compiler import records_filtered
 from crm.records.filters.operators import filter_clean
 from crm.records.filters.query import Filter, FilterQuery, query_of_equalities, query_parse
@@ -33,6 +34,7 @@ __all__ = [
     "FilterRefused",
     "Operator",
     "RevealRequired",
+    "associated_types",
     "filter_clean",
     "query_of_equalities",
     "query_parse",

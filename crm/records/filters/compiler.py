@@ -12,37 +12,17 @@ writes no audit event.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import Q, QuerySet
 
-from core.db import UUID_LIST, uuid_list
 from crm.models import ObjectType, PropertyDefinition, Record
+from crm.records.filters.idlists import PkIn
 from crm.records.filters.operators import Term, term_of
 from crm.records.filters.query import FilterQuery
-from crm.records.filters.sources import Source, source_for
-
-
-class PkIn(Func):
-    """`pk IN (ids)` with the ids as one parameter, however many there are (100,000 parameters
-    would pass PostgreSQL's limit of 65,535, and SQLite's of 32,766)."""
-
-    output_field = BooleanField()
-
-    def __init__(self, ids: Collection[uuid.UUID]) -> None:
-        super().__init__(F("pk"))
-        self.ids = list(ids)
-
-    def as_sql(self, compiler, connection, **extra):
-        column, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "postgresql":
-            return f"{column} = ANY({UUID_LIST})", [*params, uuid_list(self.ids)]
-        ids = json.dumps([pk.hex for pk in self.ids])
-        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, ids]  # noqa: S608 -- a column name
-
+from crm.records.filters.resolvers import source_for
+from crm.records.filters.sources import Source
 
 NOTHING = Q(pk__in=[])
 EVERYTHING = Q(pk__isnull=False)  # an empty Q() would drop out of an OR instead of matching every record
@@ -56,7 +36,11 @@ def terms_of(
     for group in query.groups:
         terms = []
         for f in group:
-            source = source_for(object_type, definitions, f.property_name)
+            try:
+                source = source_for(object_type, definitions, f.property_name)
+            except ValidationError as exc:  # a name a resolver knows, but which names nothing
+                errors.setdefault(f.label, []).extend(exc.messages)
+                continue
             if source is None:
                 errors[f.label] = [f"{object_type.label_plural} have no property named {f.property_name[:63]!r}."]
                 continue
@@ -101,7 +85,7 @@ def records_filtered(
             if not source.in_sql:
                 python.append((term, source))
                 continue
-            expressions, q = source.sql(term.condition, f"_filter_{g}_{i}")
+            expressions, q = source.sql(term.condition, f"_filter_{g}_{i}", actor=actor)
             aliases.update(expressions)
             sql &= (~q | source.missing()) if term.negated else q
         plans.append((sql, python))

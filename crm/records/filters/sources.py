@@ -1,8 +1,9 @@
 """Where each filter's property is answered: the pluggable part of the compiler.
 
 A Source answers the conditions on one property, either as SQL (a Q on Record, with the aliases it
-needs) or as record ids found in Python (sensitive values, through the choke point). `source_for`
-asks each resolver of RESOLVERS in turn for the source of a property name:
+needs) or as record ids found in Python (sensitive values, through the choke point). The resolvers
+here find the source of a record's own properties; crm/records/filters/resolvers.py asks each of
+RESOLVERS in turn:
 
 - built-in properties (hs_object_id, createdate, lastmodifieddate, hubspot_owner_id): SQL on columns;
 - plain properties: SQL on the record's JSON (numbers by value, dates as ISO text in byte order,
@@ -10,11 +11,8 @@ asks each resolver of RESOLVERS in turn for the source of a property name:
   definition of each operator, which the in-memory path applies to decrypted values);
 - sensitive properties: sensitive.matching, by blind index or by decrypting in batches.
 
-Filters on properties of associated records (issue 15: "contacts whose company ...") plug in here:
-a resolver for names such as "associations.company.name" returns a Source whose `sql` is an
-Exists() over the associations to records of the other type that meet the condition, found by
-compiling it as a filter on that type (SQL), or whose `ids` maps the ids the choke point finds on
-the other type back through the associations (sensitive). The compiler needs no change for it.
+Filters on properties of associated records ("associations.companies.numberofemployees") are
+crm/records/filters/associations.py: a Source over one of these.
 """
 
 from __future__ import annotations
@@ -48,9 +46,9 @@ class Source:
     def check(self, actor, *, reveal: bool) -> None:
         """Raises PermissionDenied (matching.FilterRefused) when the actor may not filter on it."""
 
-    def sql(self, condition: Condition, key: str) -> tuple[dict[str, Any], Q]:
+    def sql(self, condition: Condition, key: str, *, actor=None) -> tuple[dict[str, Any], Q]:
         """(aliases to add to the query, the Q of records that meet the condition); `key` is unique
-        to the filter, for its aliases."""
+        to the filter, for its aliases; `actor` for the sources that depend on what it may see."""
         raise NotImplementedError
 
     def missing(self) -> Q:
@@ -83,7 +81,7 @@ class BuiltIn(Source):
         super().__init__(definition)
         self.field, self.nullable = field, nullable
 
-    def sql(self, condition: Condition, key: str) -> tuple[dict[str, Any], Q]:
+    def sql(self, condition: Condition, key: str, *, actor=None) -> tuple[dict[str, Any], Q]:
         if condition.operator == Op.HAS_PROPERTY:  # a real condition even when always met: it may be negated
             return {}, Q(**{f"{self.field}__isnull": False}) if self.nullable else Q(pk__isnull=False)
         if self.definition.data_type == T.DATETIME:
@@ -119,7 +117,7 @@ class PlainProperty(Source):
     """A non-sensitive property, in the record's JSON. KeyTransform objects rather than
     "properties__<name>" lookups: a property may be named like a lookup ("contains")."""
 
-    def sql(self, condition: Condition, key: str) -> tuple[dict[str, Any], Q]:
+    def sql(self, condition: Condition, key: str, *, actor=None) -> tuple[dict[str, Any], Q]:
         name, data_type, op = self.definition.name, self.definition.data_type, condition.operator
         text = KeyTextTransform(name, "properties")
         if op == Op.HAS_PROPERTY:
@@ -175,12 +173,13 @@ def property_source(object_type: ObjectType, definitions: dict[str, PropertyDefi
     return SensitiveProperty(definition) if definition.is_sensitive else PlainProperty(definition)
 
 
-# Built-ins first: HubSpot's names mean the record's own columns, whatever a property is called.
-RESOLVERS: list[Resolver] = [built_in_source, property_source]
+# A record's own properties; built-ins first: HubSpot's names mean the record's own columns,
+# whatever a property is called.
+OWN_RESOLVERS: tuple[Resolver, ...] = (built_in_source, property_source)
 
 
-def source_for(object_type: ObjectType, definitions: dict[str, PropertyDefinition], name: str) -> Source | None:
-    for resolve in RESOLVERS:
+def own_source_for(object_type: ObjectType, definitions: dict[str, PropertyDefinition], name: str) -> Source | None:
+    for resolve in OWN_RESOLVERS:
         source = resolve(object_type, definitions, name)
         if source is not None:
             return source

@@ -15,7 +15,7 @@ from crm.models import Record
 from crm.records import selectors as record_selectors
 from crm.records import services as record_services
 from crm.records.filters import Filter, FilterQuery, Operator, query_parse
-from crm.records.filters.compiler import PkIn
+from crm.records.filters.idlists import PkIn
 from sensitive import conditions, matching, rotation
 from sensitive.sensitivity import property_sensitivity_change
 from tests.factories import grant, make_property, make_record
