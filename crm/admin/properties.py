@@ -72,9 +72,7 @@ class PropertyDefinitionAdmin(TenantScopedAdmin):
                 position=data["position"],
             )
             if "sensitivity" in form.changed_data:
-                property_sensitivity_change(
-                    actor=request.user, definition=definition, sensitivity=data["sensitivity"]
-                )
+                property_sensitivity_change(actor=request.user, definition=definition, sensitivity=data["sensitivity"])
             return
         created = services.property_definition_create(
             actor=request.user,

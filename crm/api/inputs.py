@@ -27,7 +27,13 @@ def flag(request, name: str, default: bool = False) -> bool:
 
 
 def definitions_by_name(object_type: ObjectType) -> dict[str, PropertyDefinition]:
-    return {definition.name: definition for definition in property_definitions(object_type=object_type)}
+    """The type's property definitions, loaded once per request: kept on the ObjectType instance,
+    which lives as long as the request that resolved it (crm/api/resolve.py)."""
+    cached = getattr(object_type, "_api_definitions", None)
+    if cached is None:
+        cached = {definition.name: definition for definition in property_definitions(object_type=object_type)}
+        object_type._api_definitions = cached
+    return cached
 
 
 def properties_to_read(

@@ -45,6 +45,7 @@ class Reader:
     reveal: list[str]
     owner: bool
     linked_types: list[ObjectType]
+    definitions: list | None = None  # those of `names`, when loaded already
 
     @classmethod
     def of(cls, view: ApiView, request, object_type: ObjectType, asked: list[str], linked: list[str] = ()) -> Reader:
@@ -58,12 +59,23 @@ class Reader:
                 continue  # as HubSpot: "If any of the specified associations do not exist, they will be ignored."
             view.require_objects(request, linked_type, api_scopes.READ)
             linked_types.append(linked_type)
-        return cls(names, inputs.highly_sensitive_of(names, definitions), shapes.OWNER in asked, linked_types)
+        return cls(
+            names,
+            inputs.highly_sensitive_of(names, definitions),
+            shapes.OWNER in asked,
+            linked_types,
+            [definitions[name] for name in names],
+        )
 
     def bodies(self, actor, found: list[Record]) -> list[dict]:
         """The objects' bodies, in the given order, with ONE record_views call (one audit event)."""
         views = records.record_views(
-            actor=actor, records=found, properties=self.names, purpose=PURPOSE, reveal=self.reveal
+            actor=actor,
+            records=found,
+            properties=self.names,
+            purpose=PURPOSE,
+            reveal=self.reveal,
+            definitions=self.definitions,
         )
         links = (
             lookup.associations_of(actor=actor, records=[v.record for v in views], object_types=self.linked_types)

@@ -100,8 +100,12 @@ def record_views(
     properties: Sequence[str] | None = None,
     purpose: str = "view",
     reveal: Iterable[str] = (),
+    definitions: Sequence[PropertyDefinition] | None = None,
 ) -> list[RecordView]:
     """The given `records` (or those of `query`) as `actor` may see them, in their order.
+
+    `definitions`, when the caller has them loaded already, are those of `properties` (in that
+    order, of the records' types): then they are not read again.
 
     Records of another tenant and outside the actor's record scope are dropped before any value is
     read, so no audit event names them. `properties` limits the properties (all of each record's
@@ -119,7 +123,12 @@ def record_views(
     records = [record for record in records if visibility.allows(record)]
     if not records:
         return []
-    by_type = _definitions_of((record.object_type_id for record in records), properties)
+    if definitions is None:
+        by_type = _definitions_of((record.object_type_id for record in records), properties)
+    else:
+        by_type = {}
+        for definition in definitions:
+            by_type.setdefault(definition.object_type_id, []).append(definition)
     reveal = list(dict.fromkeys(reveal))
     definitions = [d for of_type in by_type.values() for d in of_type]
     sensitive = list(dict.fromkeys(d.name for d in definitions if d.is_sensitive and d.name not in reveal))

@@ -319,6 +319,8 @@ def record_scope_set(*, actor: User, user: User, object_type: ObjectType, scope:
     check_same_tenant(actor, object_type)
     if user.tenant_id != actor.tenant_id:
         raise ValidationError({"user": "No such user in your organisation."})
+    if user.is_app:  # apps reach records by their scopes (crm/records/visibility.py)
+        raise ValidationError({"user": "Record scopes are for people: a private app sees what its scopes allow."})
     if scope not in RecordScope.Scope.values:
         raise ValidationError(
             {"scope": f"{scope!r} is not a scope; use one of: {', '.join(RecordScope.Scope.values)}."}

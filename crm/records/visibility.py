@@ -1,7 +1,8 @@
 """Which records a user sees: per object type, all of them, their teams' and their own, or their own.
 
 Super admins see every record of their tenant. Scopes are set by super admins (RecordScope);
-a user without a scope for an object type sees all its records, as in most CRMs.
+a user without a scope for an object type sees all its records, as in most CRMs. A private app
+has no record scope (record_scope_set refuses one): its API scopes say which types it reads.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class Visibility:
         self._team_ids: set | None = None
 
     def scope(self, object_type_id) -> str:
-        if self.actor.is_super_admin:
+        if self.actor.is_super_admin or self.actor.is_app:
             return Scope.ALL
         if self._scopes is None:
             self._scopes = dict(RecordScope.objects.filter(user=self.actor).values_list("object_type_id", "scope"))
