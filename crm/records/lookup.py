@@ -18,11 +18,13 @@ from crm.records.visibility import visibility_of
 def _records(actor: User, object_type: ObjectType, archived: bool) -> QuerySet[Record]:
     if actor.tenant_id is None or object_type.tenant_id != actor.tenant_id:
         return Record.objects.none()
+    # Through the type's related manager: each record gets `object_type` set without a join; the
+    # owner is joined for hubspot_owner_id.
     return (
-        Record.objects.for_tenant(actor.tenant_id)
-        .filter(object_type=object_type, archived_at__isnull=not archived)
+        object_type.records.for_tenant(actor.tenant_id)
+        .filter(archived_at__isnull=not archived)
         .filter(visibility_of(actor).q(object_type.pk))
-        .select_related("owner", "team", "object_type")
+        .select_related("owner")
     )
 
 
