@@ -39,6 +39,8 @@ class AuditEvent(models.Model):
         RECORD_CREATED = "record.created", "Created records"
         RECORD_UPDATED = "record.updated", "Changed a record"
         RECORD_DELETED = "record.deleted", "Deleted a record"
+        ASSOCIATION_CREATED = "association.created", "Linked records"
+        ASSOCIATION_DELETED = "association.deleted", "Unlinked two records"
         PROPERTY_CREATED = "property.created", "Created a property"
         SENSITIVITY_CHANGED = "property.sensitivity_changed", "Changed a property's sensitivity"
         VALUES_MOVE_FAILED = "property.values_move_failed", "Moving a property's values failed"

@@ -284,10 +284,23 @@ def association_create(*, actor: User, from_record: Record, to_record: Record, l
     )
     if existing is not None:
         return existing
-    association, _ = Association.objects.get_or_create(
+    association, created = Association.objects.get_or_create(
         tenant=tenant, from_record=from_record, to_record=to_record, label=label
     )
+    if created:
+        _association_event(actor, AuditEvent.Kind.ASSOCIATION_CREATED, association)
     return association
+
+
+def _association_event(actor: User, kind: str, association: Association) -> None:
+    """Who linked or unlinked which two records (the label says how: it is no value of a property)."""
+    audit_services.event_record(
+        kind=kind,
+        actor=actor,
+        object_type=association.from_record.object_type.name,
+        record_ids=[association.from_record_id, association.to_record_id],
+        details={"to_type": association.to_record.object_type.name, "label": association.label},
+    )
 
 
 def associations_bulk_create(*, actor: User, pairs: Iterable[tuple[Record, Record]], label: str = "") -> int:
@@ -302,6 +315,10 @@ def associations_bulk_create(*, actor: User, pairs: Iterable[tuple[Record, Recor
     columns = ["id", "tenant_id", "from_record_id", "to_record_id", "label", "created_at", "updated_at"]
     types = ["uuid", "uuid", "uuid", "uuid", "text", "timestamptz", "timestamptz"]
     rows_insert(Association._meta.db_table, columns, rows, types, skip_conflicts=True)
+    if rows:  # one event for the batch: its size, not every pair (imports and demo data link thousands)
+        audit_services.event_record(
+            kind=AuditEvent.Kind.ASSOCIATION_CREATED, actor=actor, details={"links": len(rows), "label": label}
+        )
     return len(rows)
 
 
@@ -309,6 +326,7 @@ def associations_bulk_create(*, actor: User, pairs: Iterable[tuple[Record, Recor
 def association_delete(*, actor: User, association: Association) -> None:
     tenant_of(actor)
     check_same_tenant(actor, association)
+    _association_event(actor, AuditEvent.Kind.ASSOCIATION_DELETED, association)
     association.delete()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from audit.models import AuditEvent
 from crm import selectors, services
 from crm.models import Association, RecordScope
 from crm.records import api as records
@@ -434,3 +435,13 @@ def test_links_to_archived_records_are_left_out_of_lists_and_batches(tenant_a_ad
     assert [row["toObjectId"] for row in listed["results"]] == [kept.number]
     batch = api.post("/crm/v4/associations/contacts/companies/batch/read", {"inputs": [{"id": str(contact.number)}]})
     assert [row["toObjectId"] for row in batch.data["results"][0]["to"]] == [kept.number]
+
+
+def test_linking_and_unlinking_are_audited_naming_the_app(make_app, alan, acme):
+    app, token = make_app(LINK)
+    api = ApiClient(token)
+    assert _default(api, alan, acme).status_code in (200, 201)
+    created = AuditEvent.objects.get(kind=AuditEvent.Kind.ASSOCIATION_CREATED, actor=app.user)
+    assert set(created.record_ids) == {str(alan.pk), str(acme.pk)} and created.surface == "api"
+    assert api.delete(f"/crm/v4/objects/contacts/{alan.number}/associations/companies/{acme.number}").status_code == 204
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.ASSOCIATION_DELETED, actor=app.user).count() == 1
