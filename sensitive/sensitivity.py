@@ -18,6 +18,7 @@ from audit.models import AuditEvent
 from crm.display import display_names_refresh
 from crm.models import PropertyDefinition
 from crm.tenancy import require_schema_editor
+from sensitive.grants import grants_changed
 from sensitive.tasks import property_values_decrypt_task, property_values_encrypt_task
 
 
@@ -66,6 +67,7 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
     definition.save(
         update_fields=["sensitivity", "values_moving", "values_move_progress_at", "values_move_failed_at", "updated_at"]
     )
+    grants_changed(tenant_id=definition.tenant_id)  # an app's reach follows the tier: its scopes are its grants
     if now_sensitive and not was_sensitive:
         display_names_refresh(object_type=definition.object_type, holding=definition.name)
     audit_services.event_record(
