@@ -34,7 +34,12 @@ def test_a_sensitive_property_made_after_the_apps_first_call_is_readable_with_it
     path = f"/crm/v3/objects/contacts/{rosalind.number}"
     assert api.get(path, {"properties": "annual_salary"}).status_code == 200
     property_definition_create(
-        actor=tenant_a_admin, object_type=contacts_a, name="bonus", label="Bonus", data_type="number", sensitivity="sensitive"
+        actor=tenant_a_admin,
+        object_type=contacts_a,
+        name="bonus",
+        label="Bonus",
+        data_type="number",
+        sensitivity="sensitive",
     )
 
     response = api.patch(path, {"properties": {"bonus": "1200"}})
