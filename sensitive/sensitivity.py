@@ -19,6 +19,7 @@ from crm.display import display_names_refresh
 from crm.models import PropertyDefinition
 from crm.tenancy import require_schema_editor
 from sensitive.grants import grants_changed
+from sensitive.permissions import PropertyAccess
 from sensitive.tasks import property_values_decrypt_task, property_values_encrypt_task
 
 
@@ -47,6 +48,12 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
         tier=max(before, sensitivity, key=levels.index),
         property_name=definition.name,
     )
+    if levels.index(sensitivity) < levels.index(before) and not PropertyAccess(actor).can_view(definition):
+        # Lowering shows the values to more people (to all, at none): only to one who may see them.
+        raise PermissionDenied(
+            f"Lowering the sensitivity of {definition.name} needs the permission to view its values "
+            "(for an app, the read scope of its tier)."
+        )
     if definition.values_moving:
         if definition.values_move_failed_at:
             message = (
