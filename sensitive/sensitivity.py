@@ -18,6 +18,8 @@ from audit.models import AuditEvent
 from crm.display import display_names_refresh
 from crm.models import PropertyDefinition
 from crm.tenancy import require_schema_editor
+from sensitive.grants import grants_changed
+from sensitive.permissions import PropertyAccess
 from sensitive.tasks import property_values_decrypt_task, property_values_encrypt_task
 
 
@@ -46,6 +48,12 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
         tier=max(before, sensitivity, key=levels.index),
         property_name=definition.name,
     )
+    if levels.index(sensitivity) < levels.index(before) and not PropertyAccess(actor).can_view(definition):
+        # Lowering shows the values to more people (to all, at none): only to one who may see them.
+        raise PermissionDenied(
+            f"Lowering the sensitivity of {definition.name} needs the permission to view its values "
+            "(for an app, the read scope of its tier)."
+        )
     if definition.values_moving:
         if definition.values_move_failed_at:
             message = (
@@ -66,6 +74,7 @@ def property_sensitivity_change(*, actor, definition: PropertyDefinition, sensit
     definition.save(
         update_fields=["sensitivity", "values_moving", "values_move_progress_at", "values_move_failed_at", "updated_at"]
     )
+    grants_changed(tenant_id=definition.tenant_id)  # an app's reach follows the tier: its scopes are its grants
     if now_sensitive and not was_sensitive:
         display_names_refresh(object_type=definition.object_type, holding=definition.name)
     audit_services.event_record(

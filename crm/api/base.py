@@ -45,7 +45,7 @@ def _body_within_limit(request) -> None:
     meta = request.META
     length = (meta.get("CONTENT_LENGTH") or "").strip()
     if length:
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             raise errors.ApiError("The Content-Length header is not a number.")
         if int(length) > limit:
             raise too_large()

@@ -60,12 +60,13 @@ def limit_of(request, *, default: int = 10, maximum: int = 100) -> int:
     text = (request.query_params.get("limit") or "").strip()
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
+    number = resolve.whole_number(text)
+    if number is None or not 1 <= number <= maximum:
         raise errors.ApiError(
             f"limit must be a whole number from 1 to {maximum}.",
             errors=[{"message": f"A number from 1 to {maximum}.", "in": "limit", "code": "INVALID_LIMIT"}],
         )
-    return int(text)
+    return number
 
 
 def after_token(object_type: ObjectType, number: int, archived: bool) -> str:
@@ -120,7 +121,7 @@ def records_of(
 ) -> dict[str, Record]:
     """{id as given: record} of the ids found; a malformed, missing, foreign or archived one is absent."""
     if id_property is None:
-        numbers = {text: int(text) for text in ids if text.isdigit() and len(text) <= 18}
+        numbers = {text: number for text in ids if (number := resolve.whole_number(text)) is not None}
         found = lookup.records_by_numbers(
             actor=actor, object_type=object_type, numbers=numbers.values(), archived=archived
         )

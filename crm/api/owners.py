@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema,
 from rest_framework.response import Response
 
 from accounts.models import User
-from crm.api import errors, inputs, openapi
+from crm.api import errors, inputs, openapi, resolve
 from crm.api import property_serializers as bodies
 from crm.api.base import ApiView
 from crm.api.shapes import timestamp
@@ -50,10 +50,10 @@ def _bad(name: str, message: str) -> errors.ApiError:
 
 
 def _number(text: str, name: str) -> int:
-    text = (text or "").strip()
-    if not text.isdigit() or len(text) > 18:
+    number = resolve.whole_number((text or "").strip())
+    if number is None:
         raise _bad(name, f"{name} must be a number.")
-    return int(text)
+    return number
 
 
 class OwnerList(ApiView):
@@ -103,11 +103,10 @@ class OwnerDetail(ApiView):
         if request.query_params.get("idProperty", "id") not in ("id", "userId"):
             raise _bad("idProperty", "idProperty must be id or userId.")
         text = (owner_id or "").strip()
-        if not text.isdigit() or len(text) > 18:
+        number = resolve.whole_number(text)
+        if number is None:
             raise errors.not_found("Owner not found.", id=[text[:40]])
-        owner = (
-            owner_list(actor=request.user, archived=inputs.flag(request, "archived")).filter(number=int(text)).first()
-        )
+        owner = owner_list(actor=request.user, archived=inputs.flag(request, "archived")).filter(number=number).first()
         if owner is None:
             raise errors.not_found("Owner not found.", id=[text])
         return Response(owner_body(owner))

@@ -2,7 +2,9 @@
 
 Scopes, as HubSpot's: reading needs crm.schemas.<type>.read (custom types: crm.schemas.custom.read),
 changing crm.schemas.<type>.write; creating, changing or archiving a sensitive property, or making
-one sensitive, also needs the write scope of its tier (crm.objects.contacts.sensitive.write...).
+one sensitive, also needs the write scope of its tier (crm.objects.contacts.sensitive.write...);
+lowering a property's sensitivity also needs the read scope of its tier, since the values become
+readable with less (a write-only token would read them once they were plain).
 A list without `dataSensitivity` holds only non-sensitive properties, as HubSpot's.
 
 Stricter than HubSpot (ARCHITECTURE.md rule 8): HubSpot shows the definitions of sensitive
@@ -134,6 +136,8 @@ class PropertyDetail(ApiView):
         asked = property_io.SENSITIVITY_IN.get(data.get("dataSensitivity", ""), definition.sensitivity)
         tier = higher_tier(asked, definition.sensitivity)
         require_tier(self, request, object_type, tier, api_scopes.WRITE, definition.name)
+        if tier != asked:  # lowering shows the values to more tokens: only one that may read them lowers
+            require_tier(self, request, object_type, definition.sensitivity, api_scopes.READ, definition.name)
         try:
             arguments = property_arguments(object_type, data, current=definition)
             definition = services.property_definition_change(actor=request.user, definition=definition, **arguments)

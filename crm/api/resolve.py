@@ -35,9 +35,16 @@ def object_type_of(actor, name_or_id: str) -> ObjectType:
     return found
 
 
+def whole_number(text: str) -> int | None:
+    """ASCII digits, at most 18 of them, as a number; None for anything else (str.isdigit() takes
+    a superscript two, which int() refuses, and int() reads an Arabic-Indic one as 1)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def record_number_of(text: str) -> int:
     """A numeric object id from the path; 404 for anything else (as for a missing one)."""
     text = (text or "").strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+    number = whole_number(text)
+    if number is None:
         raise errors.not_found(id=[text[:40]])
-    return int(text)
+    return number

@@ -87,10 +87,11 @@ def _owner_of(actor: User, value: Any, where: str) -> tuple[User | None, bool, d
     text = "" if value is None else str(value).strip()
     if not text:
         return None, True, None
-    if not text.isdigit() or len(text) > 18:
+    number = resolve.whole_number(text)
+    if number is None:
         return None, False, item("An owner id is the number of a user (see /crm/v3/owners).", where, "INVALID_OWNER_ID")
     try:
-        return lookup.owner_get_by_number(actor=actor, number=int(text)), False, None
+        return lookup.owner_get_by_number(actor=actor, number=number), False, None
     except User.DoesNotExist:
         return None, False, item("No user of this account has this owner id.", where, "INVALID_OWNER_ID")
 
@@ -234,7 +235,7 @@ def _link_target(actor: User, object_type: ObjectType, association: Any, at: str
     if not isinstance(association, dict):
         return item("An association is an object with `to` and `types`.", at, "INVALID_BODY")
     to_id = str((association.get("to") or {}).get("id", "") if isinstance(association.get("to"), dict) else "").strip()
-    if not to_id.isdigit() or len(to_id) > 18:
+    if resolve.whole_number(to_id) is None:
         return item("to.id must be the numeric id of a record.", f"{at}.to.id", "INVALID_ID")
     kinds = association.get("types")
     if not isinstance(kinds, list) or not kinds or not all(isinstance(kind, dict) for kind in kinds):

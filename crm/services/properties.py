@@ -18,6 +18,7 @@ from crm.models import ObjectType, PropertyDefinition, Record
 from crm.services.common import duplicate, higher_tier, schema_change_audit
 from crm.services.groups import property_group_for
 from crm.tenancy import check_same_tenant, require_schema_editor, tenant_of
+from sensitive.grants import grants_changed
 from sensitive.sensitivity import property_sensitivity_change
 
 
@@ -75,6 +76,8 @@ def property_definition_create(
     definition.full_clean(validate_constraints=False)
     definition.group = property_group_for(object_type=object_type, label=definition.group)
     definition.save()
+    if definition.is_sensitive:
+        grants_changed(tenant_id=tenant.pk)  # apps' scopes reach it now, not after the next change
     audit_services.event_record(
         kind=AuditEvent.Kind.PROPERTY_CREATED,
         actor=actor,
