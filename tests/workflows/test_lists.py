@@ -229,3 +229,40 @@ def test_the_schedule_rebuilds_active_lists(tenant_a_admin, contacts_a, people):
     assert lists_refresh_task.delay().get() == 1
     the_list.refresh_from_db()
     assert the_list.build == 2 and the_list.status == List.Status.DONE and the_list.member_count == 2
+
+
+def test_a_build_whose_creator_was_deactivated_fails_with_a_clear_error(
+    tenant_a_admin, member_a, salary, contacts_a, people
+):
+    from accounts import services as account_services
+
+    grant(salary, to=member_a)
+    query = _query({"propertyName": "annual_salary", "operator": "GT", "value": str(CANARY_SALARY)})
+    the_list = services.list_create(actor=member_a, object_type=contacts_a, name="Max's", kind="active", filters=query)
+    account_services.user_deactivate(actor=tenant_a_admin, user=member_a)
+
+    from workflows.tasks import list_build_queue
+
+    list_build_queue(list_id=the_list.pk)
+
+    the_list.refresh_from_db()
+    assert the_list.status == List.Status.FAILED and "no longer active" in the_list.error
+    assert str(CANARY_SALARY) not in the_list.error
+
+
+def test_a_build_over_an_archived_sensitive_property_fails_without_crashing(
+    tenant_a_admin, contacts_a, nickname, people
+):
+    from crm.services.properties import property_definition_archive
+    from workflows.tasks import list_build_queue
+
+    the_list = services.list_create(
+        actor=tenant_a_admin, object_type=contacts_a, name="Gone soon", kind="active", filters=_canary_query()
+    )
+    property_definition_archive(actor=tenant_a_admin, definition=nickname)
+
+    list_build_queue(list_id=the_list.pk)
+
+    the_list.refresh_from_db()
+    assert the_list.status == List.Status.FAILED and "can't be read" in the_list.error
+    assert CANARY not in the_list.error
