@@ -167,8 +167,22 @@ def list_record_check(*, record_id: uuid.UUID | str) -> int:
     return changed
 
 
-def lists_due(*, stuck_after_seconds: int = 3600) -> list[uuid.UUID]:
-    """Active lists for the scheduled rebuild: all but those being built, unless a build looks lost."""
+def list_build_resume(*, list_id: uuid.UUID | str) -> list[Chunk]:
+    """The chunks of the running build not done yet (a worker was lost): queued again, they finish
+    it; a chunk whose first delivery still comes writes nothing the second time."""
+    the_list = List.objects.filter(pk=list_id, status=List.Status.BUILDING).first()
+    if the_list is None:
+        return []
+    undone = the_list.chunks.filter(build=the_list.build, done_at__isnull=True).order_by("low")
+    return [(the_list.build, low, high) for low, high in undone.values_list("low", "high")]
+
+
+def lists_due(*, stuck_after_seconds: int = 900) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """For the schedule: (active lists to build again, builds started `stuck_after_seconds` ago or
+    more and not finished, to resume). A list being built for less long is left alone."""
+    # `updated_at` is the build's start: the chunks' F() updates don't touch it.
     stuck = timezone.now() - timezone.timedelta(seconds=stuck_after_seconds)
-    lists = List.objects.filter(kind=List.Kind.ACTIVE).exclude(status=List.Status.BUILDING, updated_at__gte=stuck)
-    return list(lists.values_list("pk", flat=True))
+    active = List.objects.filter(kind=List.Kind.ACTIVE)
+    rebuild = active.exclude(status=List.Status.BUILDING).values_list("pk", flat=True)
+    resume = active.filter(status=List.Status.BUILDING, updated_at__lte=stuck).values_list("pk", flat=True)
+    return list(rebuild), list(resume)

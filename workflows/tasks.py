@@ -7,14 +7,15 @@ from functools import partial
 from celery import shared_task
 from django.db import transaction
 
-from workflows.building import list_build_start, list_chunk_build, list_record_check, lists_due
+from workflows.building import list_build_resume, list_build_start, list_chunk_build, list_record_check, lists_due
 
 RETRIES = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 5}
 
 
-def list_build_queue(*, list_id) -> int:
-    """Starts a build and queues its chunks once the build's rows are committed; returns how many."""
-    chunks = list_build_start(list_id=list_id)
+def list_build_queue(*, list_id, resume: bool = False) -> int:
+    """Starts a build (or resumes the running one) and queues its chunks once the build's rows are
+    committed; returns how many."""
+    chunks = list_build_resume(list_id=list_id) if resume else list_build_start(list_id=list_id)
     for build, low, high in chunks:
         transaction.on_commit(partial(list_chunk_build_task.delay, str(list_id), build, low, high))
     return len(chunks)
@@ -32,5 +33,8 @@ def list_record_check_task(record_id: str) -> int:
 
 @shared_task(acks_late=True)
 def lists_refresh_task() -> int:
-    """The schedule (CELERY_BEAT_SCHEDULE): every active list is built again; a lost build restarts."""
-    return sum(list_build_queue(list_id=list_id) for list_id in lists_due())
+    """The schedule (CELERY_BEAT_SCHEDULE): every active list is built again, and a build that
+    lost a worker resumes. Returns how many chunks were queued."""
+    rebuild, resume = lists_due()
+    queued = sum(list_build_queue(list_id=list_id) for list_id in rebuild)
+    return queued + sum(list_build_queue(list_id=list_id, resume=True) for list_id in resume)
