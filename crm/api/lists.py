@@ -6,9 +6,10 @@ scope of the other type, and a filter on a sensitive property the app's read sco
 (the record layer's rule, as the search's).
 
 Where we differ from HubSpot, on purpose or for now:
-- the filter is our search's `filterGroups` (OR of AND groups of {propertyName, operator, value...},
-  associations.<type>.<property> included), sent beside or instead of HubSpot's `filterBranch`,
-  which we don't parse yet (a body with a filterBranch and no filterGroups is a 400 saying so);
+- the filter is HubSpot's `filterBranch` in its common shape (crm/api/list_filters.py: an OR of AND
+  branches of PROPERTY filters; the rest is a 400), or our search's `filterGroups` (OR of AND groups
+  of {propertyName, operator, value...}, associations.<type>.<property> included), which wins when
+  both are sent; a list reads back as filterGroups;
 - a filter on a highly sensitive property is refused (HubSpot refuses those in lists too), and the
   values of a filter on a sensitive property are never read back: they come back as "REDACTED";
 - listId is our numeric id; processingType SNAPSHOT is not offered; memberships pages by the record
@@ -27,6 +28,7 @@ from rest_framework.response import Response
 from accounts import scopes as api_scopes
 from crm.api import errors, openapi, resolve
 from crm.api.base import ApiView
+from crm.api.list_filters import filter_groups_of
 from crm.api.openapi_lists import (
     AFTER,
     LIMIT,
@@ -118,11 +120,12 @@ class ListCollection(ApiView):
             raise _invalid("objectTypeId", 'objectTypeId must be a string ("0-1" for contacts).')
         if not isinstance(processing, str) or processing not in PROCESSING:
             raise _invalid("processingType", "processingType must be MANUAL or DYNAMIC.")
-        if "filterBranch" in body and "filterGroups" not in body:
-            raise _invalid("filterBranch", "filterBranch is not supported here yet: send filterGroups.")
+        groups = body.get("filterGroups")
+        if body.get("filterBranch") is not None and groups is None:
+            groups = filter_groups_of(body["filterBranch"])
         object_type = resolve.object_type_of(request.user, type_id)
         try:
-            query = filters.query_parse(body.get("filterGroups"))
+            query = filters.query_parse(groups)
             for other in filters.associated_types(object_type=object_type, query=query):
                 self.require_objects(request, other, api_scopes.READ)
             the_list = services.list_create(

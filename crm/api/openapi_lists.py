@@ -32,6 +32,7 @@ class ListCreate(serializers.Serializer):
     objectTypeId = serializers.CharField()
     processingType = serializers.ChoiceField(choices=PROCESSING_TYPES)
     filterGroups = FilterGroup(many=True, required=False, help_text="Our search's filter groups (see the module).")
+    filterBranch = serializers.JSONField(required=False, help_text="HubSpot's: an OR branch of AND branches.")
 
 
 class ListResponse(serializers.Serializer):

@@ -14,6 +14,11 @@ LISTS = ["crm.lists.read", "crm.lists.write"]
 CANARIES = {"filterGroups": [{"filters": [{"propertyName": "nickname", "operator": "EQ", "value": CANARY}]}]}
 
 
+def _branch(*operations, prop: str = "annual_salary") -> dict:
+    filters = [{"filterType": "PROPERTY", "property": prop, "operation": operation} for operation in operations]
+    return {"filterBranchType": "OR", "filterBranches": [{"filterBranchType": "AND", "filters": filters}]}
+
+
 def _create(api, **body):
     return api.post("/crm/v3/lists", {"name": "Canaries", "objectTypeId": "0-1", "processingType": "DYNAMIC", **body})
 
@@ -66,7 +71,20 @@ def test_lists_need_the_lists_scopes(api_for, people):
         {"name": 7},
         {"objectTypeId": "0-999"},
         {"filterGroups": "x"},
-        {"filterBranch": {"filterBranchType": "OR"}},
+        {"filterBranch": {"filterBranchType": "AND"}},
+        {"filterBranch": {"filterBranchType": "OR", "filterBranches": [{"filterBranchType": "NOT_ALL"}]}},
+        {"filterBranch": _branch({"operationType": "STRING", "operator": "CONTAINS", "value": "x"})},
+        {
+            "filterBranch": _branch(
+                {
+                    "operationType": "NUMBER",
+                    "operator": "IS_EQUAL_TO",
+                    "value": "1",
+                    "includeObjectsWithNoValueSet": True,
+                }
+            )
+        },
+        {"filterBranch": "x"},
         {"filterGroups": [{"filters": [{"propertyName": "nope", "operator": "EQ", "value": "1"}]}]},
     ],
 )
@@ -115,3 +133,31 @@ def test_another_tenants_list_is_a_404(api_for, tenant_b_user, contacts_b):
 
     theirs = services.list_create(actor=tenant_b_user, object_type=contacts_b, name="Theirs")
     assert api_for(LISTS).get(f"/crm/v3/lists/{theirs.number}").status_code == 404
+
+
+def test_hubspots_filter_branch_makes_the_same_list(api_for, people):
+    api = api_for([*LISTS, *SENSITIVE_CONTACTS])
+    branch = _branch(
+        {"operationType": "NUMBER", "operator": "IS_GREATER_THAN_OR_EQUAL_TO", "value": "20000"},
+        {"operationType": "NUMBER_RANGED", "operator": "IS_BETWEEN", "lowerBound": "10000", "upperBound": "40000"},
+    )
+    branch["filterBranches"].append(
+        {
+            "filterBranchType": "AND",
+            "filters": [
+                {
+                    "filterType": "PROPERTY",
+                    "property": "nickname",
+                    "operation": {"operationType": "MULTISTRING", "operator": "IS_ANY_OF", "values": ["other5"]},
+                }
+            ],
+        }
+    )
+
+    body = _create(api, filterBranch=branch).data["list"]
+
+    assert body["size"] == 4 and body["processingStatus"] == "COMPLETE"
+    members = api.get(f"/crm/v3/lists/{body['listId']}/memberships").data["results"]
+    assert sorted(m["recordId"] for m in members) == sorted(str(p.number) for p in people[1:])
+    assert [f["operator"] for f in body["filterGroups"][0]["filters"]] == ["GTE", "BETWEEN"]
+    assert body["filterGroups"][1]["filters"][0]["value"] == "REDACTED"
