@@ -32,4 +32,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sensitive.tasks.property_values_moves_resume_task",
         "schedule": crontab(minute="*/10"),
     },
+    # https://crontab.guru/#*/30_*_*_*_* : every 30 minutes, active lists are built again (catching
+    # bulk imports, archived records and association changes) and a build whose worker was lost resumes
+    "lists-refresh": {"task": "workflows.tasks.lists_refresh_task", "schedule": crontab(minute="*/30")},
 }

@@ -7,7 +7,18 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 
-from crm.api import associations, batch, errors, objects, owners, properties, property_groups, schemas, search
+from crm.api import (
+    associations,
+    batch,
+    errors,
+    lists,
+    objects,
+    owners,
+    properties,
+    property_groups,
+    schemas,
+    search,
+)
 
 
 @extend_schema(exclude=True)
@@ -29,6 +40,7 @@ urlpatterns = [
     *properties.urlpatterns,
     *schemas.urlpatterns,
     *owners.urlpatterns,
+    *lists.urlpatterns,
     re_path(r"^v[34]/(?P<rest>.*)$", unknown_path),
 ]
 

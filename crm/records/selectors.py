@@ -55,13 +55,15 @@ def record_list(
     reveal: bool = False,
     archived: bool = False,
     purpose: str = "filter",
+    numbers: tuple[int, int] | None = None,
 ) -> QuerySet[Record]:
     """Records of one type, newest first; `search` is the quick search (name, email, domain...).
 
     A filter on a highly sensitive property is a reveal: it needs `reveal`. Raises ValidationError
     for a bad filter and PermissionDenied for one the actor may not use, before reading anything.
     `filters` is a FilterQuery (crm/records/filters/), or {property name: value} for equalities.
-    `archived` lists the archived records instead of the others.
+    `archived` lists the archived records instead of the others. `numbers` (low, high), both
+    included, keeps the records of that range of numbers only: a list build's chunk.
     """
     if object_type.tenant_id != actor.tenant_id:
         return Record.objects.none()
@@ -72,6 +74,8 @@ def record_list(
         .filter(visibility.q(object_type.pk))
         .select_related("owner", "team", "object_type")
     )
+    if numbers is not None:
+        records = records.filter(number__gte=numbers[0], number__lte=numbers[1])
     if filters is not None and not isinstance(filters, FilterQuery):
         filters = query_of_equalities(filters)
     search = search.strip()
@@ -87,7 +91,7 @@ def record_list(
             query=filters,
             reveal=reveal,
             purpose=purpose,
-            narrowed=bool(search) or visibility.scope(object_type.pk) != RecordScope.Scope.ALL,
+            narrowed=bool(search) or numbers is not None or visibility.scope(object_type.pk) != RecordScope.Scope.ALL,
         )
     return records
 
