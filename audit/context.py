@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from auditlog.context import set_extra_data
 from auditlog.middleware import AuditlogMiddleware
+from django.conf import settings
 
 from core.http import client_ip
 
@@ -37,7 +38,7 @@ class AuditMiddleware(AuditlogMiddleware):
     def surface_of(request) -> str:
         if request.path.startswith("/admin/"):
             return "admin"
-        if request.path.startswith(("/api/", "/crm/v3/", "/crm/v4/")):
+        if request.path.startswith(("/api/", *settings.API_PATH_PREFIXES)):
             return "api"
         return "ui"
 

@@ -245,6 +245,14 @@ def test_hubspots_clients_path_serves_the_same_api(api_for, cars):
     assert api.get("/crm-object-schemas/v3/nothing").status_code == 404
 
 
+def test_a_change_through_hubspots_clients_path_is_audited_as_the_api(make_app, cars):
+    app, token = make_app(WRITE)
+    response = ApiClient(token).patch("/crm-object-schemas/v3/schemas/cars", {"labels": {"plural": "Autos"}})
+    assert response.status_code == 200, response.data
+    event = AuditEvent.objects.filter(actor=app.user).latest("id")
+    assert event.surface == "api"
+
+
 @pytest.mark.parametrize(
     ("_case", "method", "path", "body", "needed", "status"),
     [
