@@ -64,8 +64,7 @@ def page_params(request) -> tuple[int | None, int]:
 
 def number_of(text: str) -> int | None:
     """A numeric id or cursor (ASCII digits, at most 18 of them); None for anything else."""
-    text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+    return resolve.whole_number(text.strip())
 
 
 def after_of(text, where: str) -> int | None:

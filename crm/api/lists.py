@@ -163,9 +163,11 @@ class ListSearchView(ApiView):
             raise _invalid("count", f"count must be a whole number from 1 to {MAX_COUNT}.")
         lists = selectors.list_list(actor=request.user, query=query[:255]).order_by("number")
         if ids is not None:
-            if not isinstance(ids, list) or not all(isinstance(i, str | int) and str(i).isdigit() for i in ids):
+            ids = ids if isinstance(ids, list) else [None]
+            numbers = [resolve.whole_number(str(i)) if isinstance(i, str | int) else None for i in ids]
+            if None in numbers:
                 raise _invalid("listIds", "listIds must be a list of list ids.")
-            lists = lists.filter(number__in=[int(i) for i in ids[:MAX_COUNT]])
+            lists = lists.filter(number__in=numbers[:MAX_COUNT])
         if kinds is not None:
             if not isinstance(kinds, list) or not all(isinstance(kind, str) and kind in PROCESSING for kind in kinds):
                 raise _invalid("processingTypes", "processingTypes lists MANUAL and DYNAMIC.")
@@ -209,7 +211,8 @@ class MembershipChange(ApiView):
     def change_members(self, request, list_id: str):
         self.require(request, [WRITE])
         the_list, ids = _list_of(request, list_id), _record_ids(request)
-        numbers = [int(i) for i in ids if i.isascii() and i.isdigit() and len(i) <= 18]
+        number_of = {i: resolve.whole_number(i) for i in ids}
+        numbers = [number for number in number_of.values() if number is not None]
         found = lookup.records_by_numbers(actor=request.user, object_type=the_list.object_type, numbers=numbers)
         change = services.list_members_add if self.change == "add" else services.list_members_remove
         source = {"source": ListMembership.Source.API} if self.change == "add" else {}
@@ -220,7 +223,7 @@ class MembershipChange(ApiView):
         except PermissionDenied as exc:
             raise errors.ApiError(str(exc), status_code=403) from None
         numbers_changed = sorted(str(r.number) for r in found.values() if r.pk in changed)
-        missing = [i for i in dict.fromkeys(ids) if not (i.isdigit() and int(i) in found)]
+        missing = [i for i in dict.fromkeys(ids) if number_of[i] not in found]
         key = "recordsIdsAdded" if self.change == "add" else "recordIdsRemoved"
         return Response({key: numbers_changed, "recordIdsMissing": missing})
 
@@ -264,13 +267,14 @@ class Memberships(ApiView):
         self.require(request, [READ])
         the_list = _list_of(request, list_id)
         after, limit = request.query_params.get("after", "0"), request.query_params.get("limit", "100")
-        if not (after.isascii() and after.isdigit() and len(after) <= 18):
+        after, limit = resolve.whole_number(after), resolve.whole_number(limit)
+        if after is None:
             raise _invalid("after", "after must be a record id.")
-        if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= 250):
+        if limit is None or not 1 <= limit <= 250:
             raise _invalid("limit", "limit must be a whole number from 1 to 250.")
-        members = selectors.list_members(actor=request.user, the_list=the_list).filter(number__gt=int(after))
-        page = list(members.values_list("number", "list_memberships__added_at")[: int(limit) + 1])
-        more, page = len(page) > int(limit), page[: int(limit)]
+        members = selectors.list_members(actor=request.user, the_list=the_list).filter(number__gt=after)
+        page = list(members.values_list("number", "list_memberships__added_at")[: limit + 1])
+        more, page = len(page) > limit, page[:limit]
         body: dict[str, Any] = {
             "results": [{"recordId": str(number), "membershipTimestamp": added.isoformat()} for number, added in page]
         }

@@ -14,11 +14,12 @@ from typing import Any
 
 from crm.models import ObjectType, PropertyDefinition, Record
 from crm.records.api import RecordView
+from crm.schema import BUILT_IN_PROPERTIES
 from sensitive.readings import State
 
 T = PropertyDefinition.DataType
 # The properties every object has, computed from the record: HubSpot's names. Read-only.
-BUILT_IN = ("hs_object_id", "createdate", "lastmodifieddate")
+BUILT_IN = BUILT_IN_PROPERTIES  # the names; their values come from built_in_values below
 # The owner as HubSpot names it: a person's owner number (User.number); written through record_write's owner.
 OWNER = "hubspot_owner_id"
 # How HubSpot names one record of a standard type in association types ("contact_to_company").

@@ -161,3 +161,14 @@ def test_hubspots_filter_branch_makes_the_same_list(api_for, people):
     assert sorted(m["recordId"] for m in members) == sorted(str(p.number) for p in people[1:])
     assert [f["operator"] for f in body["filterGroups"][0]["filters"]] == ["GTE", "BETWEEN"]
     assert body["filterGroups"][1]["filters"][0]["value"] == "REDACTED"
+
+
+def test_ids_in_other_digits_or_too_long_are_no_500(api_for, people):
+    api = api_for([*LISTS, *READ_CONTACTS])
+    list_id = _create(api, name="Picked", processingType="MANUAL").data["list"]["listId"]
+    odd = ["\u00b2", "\u0661", "9" * 30]  # a superscript two, an Arabic-Indic one, too many digits
+    added = api.put(f"/crm/v3/lists/{list_id}/memberships/add", odd)
+    assert added.status_code == 200, added.data
+    assert added.data["recordsIdsAdded"] == [] and added.data["recordIdsMissing"] == odd
+    for ids in (["\u00b2"], ["9" * 30], 5, "12"):
+        assert api.post("/crm/v3/lists/search", {"listIds": ids}).status_code == 400
