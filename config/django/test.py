@@ -19,3 +19,6 @@ os.environ["TEST_SENSITIVE_MASTER_KEY_URI"] = SENSITIVE_MASTER_KEY_URI  # Celery
 SENSITIVE_KEY_PROPAGATION_SECONDS = 0
 CELERY_TASK_ALWAYS_EAGER = True
 AUDIT_SEAL_INTERVAL_SECONDS = 0  # every commit seals, so tests see sealed events at once (one test sets it)
+# Tests' webhook receivers listen on 127.0.0.1 over plain http.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+WEBHOOK_ALLOW_HTTP = True

@@ -1,6 +1,6 @@
 """The REST API (crm/api/): DRF, the OpenAPI schema, rate limits and the cache they count in."""
 
-from config.env import env_int, env_str
+from config.env import env_bool, env_float, env_int, env_str
 
 # Rate-limit counters (crm/api/throttles.py) must be shared by every worker process: Redis in
 # production and CI (CACHE_URL, or the broker's Redis), process memory in the embedded default.
@@ -49,3 +49,9 @@ API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 3 * 1024 * 1024)
 API_BURST_PER_10_SECONDS = env_int("API_BURST_PER_10_SECONDS", 190)
 API_SEARCH_PER_SECOND = env_int("API_SEARCH_PER_SECOND", 5)
 API_DAILY = env_int("API_DAILY", 1_000_000)
+
+# Webhooks (apps' subscriptions and workflows' webhook actions), core/outbound.py: each call gives up
+# after this many seconds; private and loopback addresses, and plain http, only when allowed here.
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)

@@ -36,3 +36,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     # bulk imports, archived records and association changes) and a build whose worker was lost resumes
     "lists-refresh": {"task": "workflows.tasks.lists_refresh_task", "schedule": crontab(minute="*/30")},
 }
+# django-celery-beat keeps the schedule in the database: the entries above are written to it when
+# beat starts, operators can change them in the admin, and each scheduled workflow adds its own.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -17,6 +17,7 @@ from accounts.models import User
 from audit import services as audit_services
 from audit.models import AuditEvent
 from crm.models import Record
+from crm.records import events
 from crm.records.visibility import Visibility
 from crm.tenancy import check_same_tenant, tenant_of
 
@@ -51,5 +52,8 @@ def records_archive(*, actor: User, records: Sequence[Record]) -> list[Record]:
             object_type=object_type.name,
             record_ids=record_ids,
             details={"archived": True},
+        )
+        events.record_changed_after_commit(
+            actor=actor, object_type=object_type, record_ids=record_ids, change=events.ARCHIVED
         )
     return live

@@ -25,6 +25,7 @@ from core.db import rows_insert, uuid_converter, uuid_to_db
 from crm import selectors
 from crm.display import display_name_for, plain_values
 from crm.models import Association, ObjectType, PropertyDefinition, Record, RecordScope, record_numbers_assign
+from crm.records import events
 from crm.records.visibility import Visibility, visibility_forget
 from crm.tenancy import check_same_tenant, require_super_admin, tenant_of
 from crm.validation import clean_values
@@ -120,6 +121,9 @@ def record_create(
     if sensitive:
         sensitive_services.values_write(actor=actor, record=record, values=sensitive)
     _record_event(actor, AuditEvent.Kind.RECORD_CREATED, object_type, [record.pk], cleaned)
+    events.record_changed_after_commit(
+        actor=actor, object_type=object_type, record_ids=[record.pk], change=events.CREATED, properties=cleaned
+    )
     return record
 
 
@@ -149,6 +153,7 @@ def record_update(
     definitions, cleaned = _clean_for(record.object_type, values, creating=False)
     plain, sensitive = _split_values(definitions, cleaned)
     record = Record.objects.select_for_update().get(pk=record.pk)
+    before = dict(record.properties)
     # Values being written as sensitive must not sit in the JSON a moment longer (nor in its change log).
     record.properties = _apply_plain({k: v for k, v in record.properties.items() if k not in sensitive}, plain)
     # Without the values of a property just made sensitive, still waiting in the JSON for their move.
@@ -162,6 +167,10 @@ def record_update(
     if sensitive:
         sensitive_services.values_write(actor=actor, record=record, values=sensitive)
     _record_event(actor, AuditEvent.Kind.RECORD_UPDATED, record.object_type, [record.pk], cleaned)
+    changed = [name for name in plain if before.get(name) != record.properties.get(name)] + list(sensitive)
+    events.record_changed_after_commit(
+        actor=actor, object_type=record.object_type, record_ids=[record.pk], change=events.UPDATED, properties=changed
+    )
     return record
 
 
@@ -171,6 +180,9 @@ def record_delete(*, actor: User, record: Record) -> None:
     check_same_tenant(actor, record)
     _check_visible(actor, record)
     _record_event(actor, AuditEvent.Kind.RECORD_DELETED, record.object_type, [record.pk], ())
+    events.record_changed_after_commit(
+        actor=actor, object_type=record.object_type, record_ids=[record.pk], change=events.DELETED
+    )
     record.delete()
 
 
@@ -221,6 +233,13 @@ def records_bulk_create(
             sensitive_services.values_write_bulk(actor=actor, rows=sensitive_rows)
         names = {name for values in rows for name in values}
         _record_event(actor, AuditEvent.Kind.RECORD_CREATED, object_type, [r.pk for r in records], names)
+        events.record_changed_after_commit(
+            actor=actor,
+            object_type=object_type,
+            record_ids=[r.pk for r in records],
+            change=events.CREATED,
+            properties=names,
+        )
     return records
 
 

@@ -20,4 +20,3 @@ def test_every_session_of_the_user_ends(member_a):
         response = browser.get("/")
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
-

@@ -41,9 +41,7 @@ def change(tenant_a_admin, django_capture_on_commit_callbacks):
 
     def _change(definition, sensitivity):
         with django_capture_on_commit_callbacks(execute=True):
-            property_sensitivity_change(
-                actor=tenant_a_admin, definition=definition, sensitivity=sensitivity
-            )
+            property_sensitivity_change(actor=tenant_a_admin, definition=definition, sensitivity=sensitivity)
 
     return _change
 
@@ -160,9 +158,7 @@ def raised_not_moved(tenant_a_admin, django_capture_on_commit_callbacks):
 
     def _raise(definition):
         with django_capture_on_commit_callbacks(execute=False) as queued:
-            property_sensitivity_change(
-                actor=tenant_a_admin, definition=definition, sensitivity=S.SENSITIVE
-            )
+            property_sensitivity_change(actor=tenant_a_admin, definition=definition, sensitivity=S.SENSITIVE)
         return queued
 
     return _raise
