@@ -1,27 +1,33 @@
-"""A saved record is checked against the active lists of its type, after the commit, by a worker.
+"""Changed records are checked against the active lists of their type, after the commit, by a worker.
 
-Django's post_save rather than a call in the record layer: the record layer sits below the
-surfaces (lists are one) and must not import them. Bulk creates and archiving don't send it; the
-scheduled rebuild (lists_refresh_task) catches those.
+The record layer's `record_changed` signal (crm/records/events.py) rather than a call in the record
+layer: the record layer sits below the surfaces (lists are one) and must not import them. It is
+sent for creates (bulk ones too), changes and archiving; a deleted record's memberships go with it.
+Links between records don't send it: the scheduled rebuild (lists_refresh_task) catches those.
 """
 
 from __future__ import annotations
 
-from functools import partial
-
-from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from crm.models import Record
+from crm.records.events import DELETED, record_changed
 from workflows.models import List
-from workflows.tasks import list_record_check_task
+from workflows.tasks import list_build_queue, list_record_check_task
+
+# More records than this changed at once (an import): the lists are built again rather than
+# checked record by record.
+CHECK_ONE_BY_ONE_AT_MOST = 200
 
 
-@receiver(post_save, sender=Record, dispatch_uid="workflows.record_saved")
-def _record_saved(sender, instance: Record, raw: bool = False, **kwargs) -> None:
-    if raw:
+@receiver(record_changed, dispatch_uid="workflows.lists.records_changed")
+def _records_changed(sender, *, tenant_id, object_type_id, record_ids, change, **kwargs) -> None:
+    if change == DELETED:
         return
-    active = List.objects.filter(tenant_id=instance.tenant_id, object_type_id=instance.object_type_id, kind="active")
+    active = List.objects.filter(tenant_id=tenant_id, object_type_id=object_type_id, kind=List.Kind.ACTIVE)
+    if len(record_ids) > CHECK_ONE_BY_ONE_AT_MOST:
+        for list_id in active.exclude(status=List.Status.BUILDING).values_list("pk", flat=True):
+            list_build_queue(list_id=list_id)
+        return
     if active.exists():
-        transaction.on_commit(partial(list_record_check_task.delay, str(instance.pk)))
+        for record_id in record_ids:
+            list_record_check_task.delay(record_id)

@@ -37,5 +37,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     "lists-refresh": {"task": "workflows.tasks.lists_refresh_task", "schedule": crontab(minute="*/30")},
 }
 # django-celery-beat keeps the schedule in the database: the entries above are written to it when
-# beat starts, operators can change them in the admin, and each scheduled workflow adds its own.
+# beat starts, operators can change them there (django_celery_beat tables), and each scheduled
+# workflow adds its own.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -266,3 +266,28 @@ def test_a_build_over_an_archived_sensitive_property_fails_without_crashing(
     the_list.refresh_from_db()
     assert the_list.status == List.Status.FAILED and "can't be read" in the_list.error
     assert CANARY not in the_list.error
+
+
+def test_archived_records_leave_and_a_bulk_import_rebuilds_active_lists(
+    tenant_a_admin, contacts_a, people, monkeypatch
+):
+    from crm.records import api as records
+    from workflows import signals
+
+    the_list = services.list_create(
+        actor=tenant_a_admin, object_type=contacts_a, name="Canaries", kind="active", filters=_canary_query()
+    )
+    assert _members(the_list) == {people[1].pk, people[3].pk}
+
+    records.record_archive(actor=tenant_a_admin, record=people[1])
+    the_list.refresh_from_db()
+    assert _members(the_list) == {people[3].pk} and the_list.member_count == 1
+
+    monkeypatch.setattr(signals, "CHECK_ONE_BY_ONE_AT_MOST", 2)
+    imported = records.records_write_bulk(
+        actor=tenant_a_admin,
+        object_type=contacts_a,
+        rows=[{"firstname": f"I{i}", "nickname": CANARY if i % 2 else "x"} for i in range(5)],
+    )
+    the_list.refresh_from_db()
+    assert _members(the_list) == {people[3].pk, imported[1].pk, imported[3].pk} and the_list.member_count == 3
