@@ -10,9 +10,15 @@ includeObjectsWithNoValueSet) is a 400 naming where it is: a list must never mea
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
+from accounts import scopes as api_scopes
 from crm.api import errors
+from crm.api.search import refused
+from crm.records import filters
 
 SINGLE = {
     "IS_EQUAL_TO": "EQ",
@@ -73,3 +79,30 @@ def filter_groups_of(branch: Any) -> list[dict[str, Any]]:
             raise _refuse(at, "filters must be a list.")
         groups.append({"filters": [_filter(f, f"{at}.filters[{j}]") for j, f in enumerate(filters)]})
     return groups
+
+
+def query_of_body(view, request, object_type, body: dict):
+    """The FilterQuery a list body asks for (filterGroups, else filterBranch), after the read scopes
+    of every type it reaches through associations; None when it has no filter."""
+    groups = body.get("filterGroups")
+    if body.get("filterBranch") is not None and groups is None:
+        groups = filter_groups_of(body["filterBranch"])
+    query = filters.query_parse(groups)
+    for other in filters.associated_types(object_type=object_type, query=query):
+        view.require_objects(request, other, api_scopes.READ)
+    return query if query else None
+
+
+@contextmanager
+def filter_refusals(object_type):
+    """A saved filter's refusals as the API says them: a highly sensitive property is a 400 naming
+    the rule, another sensitive one a 403 naming the scopes, a bad filter a 400 field by field."""
+    try:
+        yield
+    except filters.FilterRefused as exc:
+        if exc.definition.is_highly_sensitive:
+            item = {"message": str(exc), "in": "filterGroups", "code": "HIGHLY_SENSITIVE_PROPERTY"}
+            raise errors.ApiError(str(exc), errors=[item]) from None
+        raise refused(object_type, exc) from None
+    except ValidationError as exc:
+        raise errors.invalid(exc, prefix="") from None

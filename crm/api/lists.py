@@ -25,10 +25,9 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from accounts import scopes as api_scopes
 from crm.api import errors, openapi, resolve
 from crm.api.base import ApiView
-from crm.api.list_filters import filter_groups_of
+from crm.api.list_filters import filter_refusals, query_of_body
 from crm.api.openapi_lists import (
     AFTER,
     LIMIT,
@@ -41,8 +40,7 @@ from crm.api.openapi_lists import (
     MembershipsPage,
     MembershipsUpdateResponse,
 )
-from crm.api.search import refused
-from crm.records import filters, lookup
+from crm.records import lookup
 from crm.records.filters.stored import query_shown
 from workflows import selectors, services
 from workflows.models import List, ListMembership
@@ -120,28 +118,15 @@ class ListCollection(ApiView):
             raise _invalid("objectTypeId", 'objectTypeId must be a string ("0-1" for contacts).')
         if not isinstance(processing, str) or processing not in PROCESSING:
             raise _invalid("processingType", "processingType must be MANUAL or DYNAMIC.")
-        groups = body.get("filterGroups")
-        if body.get("filterBranch") is not None and groups is None:
-            groups = filter_groups_of(body["filterBranch"])
         object_type = resolve.object_type_of(request.user, type_id)
-        try:
-            query = filters.query_parse(groups)
-            for other in filters.associated_types(object_type=object_type, query=query):
-                self.require_objects(request, other, api_scopes.READ)
+        with filter_refusals(object_type):
             the_list = services.list_create(
                 actor=request.user,
                 object_type=object_type,
                 name=name,
                 kind=PROCESSING[processing],
-                filters=query if query else None,
+                filters=query_of_body(self, request, object_type, body),
             )
-        except filters.FilterRefused as exc:
-            if exc.definition.is_highly_sensitive:
-                item = {"message": str(exc), "in": "filterGroups", "code": "HIGHLY_SENSITIVE_PROPERTY"}
-                raise errors.ApiError(str(exc), errors=[item]) from None
-            raise refused(object_type, exc) from None
-        except ValidationError as exc:
-            raise errors.invalid(exc, prefix="") from None
         the_list.refresh_from_db()
         return Response({"list": list_body(the_list)})
 

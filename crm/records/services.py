@@ -6,7 +6,6 @@ Sensitive values go to the choke point (sensitive.services) in the same transact
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -16,16 +15,16 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
-from psycopg.types.json import Jsonb
 
 from accounts.models import Team, User
 from audit import services as audit_services
 from audit.models import AuditEvent
-from core.db import rows_insert, uuid_converter, uuid_to_db
+from core.db import rows_insert, uuid_to_db
 from crm import selectors
 from crm.display import display_name_for, plain_values
-from crm.models import Association, ObjectType, PropertyDefinition, Record, RecordScope, record_numbers_assign
+from crm.models import Association, ObjectType, PropertyDefinition, Record, RecordScope
 from crm.records import events
+from crm.records.inserts import records_insert
 from crm.records.visibility import Visibility, visibility_forget
 from crm.tenancy import check_same_tenant, require_super_admin, tenant_of
 from crm.validation import clean_values
@@ -228,7 +227,7 @@ def records_bulk_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        _records_insert(records)
+        records_insert(records)
         if sensitive_rows:
             sensitive_services.values_write_bulk(actor=actor, rows=sensitive_rows)
         names = {name for values in rows for name in values}
@@ -241,47 +240,6 @@ def records_bulk_create(
             properties=names,
         )
     return records
-
-
-def _records_insert(records: list[Record]) -> None:
-    """New records as plain inserts: the ORM's bulk_create spent most of its time preparing fields."""
-    native = connection.features.has_native_uuid_field
-    to_db = uuid_converter()
-    now = timezone.now()
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    rows = []
-    record_numbers_assign(records)
-    for record in records:
-        record.created_at = record.updated_at = now
-        properties = json.dumps(record.properties) if not native else Jsonb(record.properties)
-        rows.append(
-            (
-                to_db(record.pk),
-                record.number,
-                to_db(record.tenant_id),
-                to_db(record.object_type_id),
-                to_db(record.owner_id),
-                to_db(record.team_id),
-                properties,
-                record.display_name,
-                stamp,
-                stamp,
-            )
-        )
-    columns = [
-        "id",
-        "number",
-        "tenant_id",
-        "object_type_id",
-        "owner_id",
-        "team_id",
-        "properties",
-        "display_name",
-        "created_at",
-        "updated_at",
-    ]
-    types = ["uuid", "bigint", "uuid", "uuid", "uuid", "uuid", "jsonb", "text", "timestamptz", "timestamptz"]
-    rows_insert(Record._meta.db_table, columns, rows, types)
 
 
 @transaction.atomic
