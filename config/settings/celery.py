@@ -7,6 +7,7 @@ from celery.schedules import crontab
 from config.env import env_str
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+# Optional. Tasks return ids and counts only (tests/workflows/test_result_backend.py reads them back).
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 # Without a broker, tasks run in the calling process: the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
