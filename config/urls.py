@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/", include("crm.urls_settings")),
     path("crm/", include("crm.api.urls")),
     path("api/", include("crm.api.docs")),
+    path("webhooks/", include(("webhooks.api", "webhooks_api"))),
     path("crm-object-schemas/", include(("crm.api.urls_object_schemas", "object_schemas"))),
     path("", include("crm.urls")),
 ]

@@ -42,7 +42,9 @@ class Wanted:
 
 
 def _check(actor: User | None, app: PrivateApp) -> None:
-    if actor is not None and not (actor.is_super_admin and actor.tenant_id == app.tenant_id):
+    # actor None: the command line; the app's own user: its token, through the webhooks API.
+    own = actor is not None and actor.pk == app.user_id
+    if actor is not None and not own and not (actor.is_super_admin and actor.tenant_id == app.tenant_id):
         raise PermissionDenied("Only a super admin of the organisation can manage its apps' webhooks.")
     if app.is_revoked:
         raise ValidationError({"app": f"{app.name} is revoked: it gets no webhooks."})
@@ -201,3 +203,55 @@ def subscription_type_of(object_type: ObjectType, event_type: str) -> str:
     """HubSpot's subscriptionType: "contact.propertyChange"; "object.creation" for a custom type."""
     name = HUBSPOT_OBJECT_NAMES.get(object_type.name) if object_type.is_standard else None
     return f"{name or 'object'}.{event_type}"
+
+
+def _described(subscription: Subscription) -> str:
+    kind = subscription_type_of(subscription.object_type, subscription.event_type)
+    return f"{kind} {subscription.property_name}".strip()
+
+
+@transaction.atomic
+def subscription_create(*, actor: User | None, app: PrivateApp, wanted: Wanted, active: bool = True) -> Subscription:
+    """One new subscription (HubSpot's POST /webhooks/v3/{appId}/subscriptions)."""
+    _check(actor, app)
+    subscription_check(app=app, wanted=wanted)
+    same = Subscription.objects.filter(
+        app=app, object_type=wanted.object_type, event_type=wanted.event_type, property_name=wanted.property_name
+    ).first()
+    if same is not None:
+        raise ValidationError({"eventType": f"The app has this subscription already (id {same.number})."})
+    subscription = Subscription.objects.create(
+        tenant_id=app.tenant_id,
+        app=app,
+        number=numbers_next(1)[0],
+        object_type=wanted.object_type,
+        event_type=wanted.event_type,
+        property_name=wanted.property_name,
+        active=active,
+    )
+    _event(actor, app, AuditEvent.Kind.WEBHOOKS_CHANGED, created=_described(subscription), active=active)
+    return subscription
+
+
+@transaction.atomic
+def subscription_update(
+    *, actor: User | None, app: PrivateApp, subscription: Subscription, active: bool
+) -> Subscription:
+    """Pauses or resumes one subscription; resuming checks the app's scope again."""
+    _check(actor, app)
+    if active and not app_reads(app, subscription.object_type):
+        subscription_check(
+            app=app, wanted=Wanted(subscription.object_type, subscription.event_type, subscription.property_name)
+        )
+    if subscription.active != active:
+        subscription.active = active
+        subscription.save(update_fields=["active", "updated_at"])
+        _event(actor, app, AuditEvent.Kind.WEBHOOKS_CHANGED, changed=_described(subscription), active=active)
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, actor: User | None, app: PrivateApp, subscription: Subscription) -> None:
+    _check(actor, app)
+    _event(actor, app, AuditEvent.Kind.WEBHOOKS_CHANGED, deleted=_described(subscription))
+    subscription.delete()

@@ -42,7 +42,7 @@ SPECTACULAR_SETTINGS = {
 
 # The API's paths (HubSpot's): the API checks its own requests at its door (crm/api/base.py), in
 # its own error shape, so core.middleware.ControlCharacterMiddleware leaves them alone.
-API_PATH_PREFIXES = ("/crm/v3/", "/crm/v4/", "/crm-object-schemas/v3/")
+API_PATH_PREFIXES = ("/crm/v3/", "/crm/v4/", "/crm-object-schemas/v3/", "/webhooks/v3/")
 # Request bodies larger than this are refused with a 413 before they are parsed.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 3 * 1024 * 1024)
 # Defaults of the per-app limits (a tenant's own settings win): HubSpot's for its top tier.
