@@ -86,6 +86,8 @@ class AuditEvent(models.Model):
         APP_TOKEN_ROTATED = "api.app_token_rotated", "Rotated a private app's token"
         APP_REVOKED = "api.app_revoked", "Revoked a private app"
         APP_TOKEN_REFUSED = "api.token_refused", "Refused an API token"
+        WEBHOOKS_CHANGED = "webhooks.changed", "Changed a private app's webhook settings or subscriptions"
+        WEBHOOKS_SECRET_ROTATED = "webhooks.secret_rotated", "Made a new webhook secret for a private app"
         LIST_CREATED = "list.created", "Created a list"
         LIST_CHANGED = "list.changed", "Changed a list's name or filter"
         LIST_DELETED = "list.deleted", "Deleted a list"

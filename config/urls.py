@@ -7,9 +7,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("lists/", include("workflows.urls")),
+    path("settings/apps/<uuid:app_id>/webhooks/", include("webhooks.urls")),
     path("settings/", include("crm.urls_settings")),
     path("crm/", include("crm.api.urls")),
     path("api/", include("crm.api.docs")),
+    path("webhooks/", include(("webhooks.api", "webhooks_api"))),
     path("crm-object-schemas/", include(("crm.api.urls_object_schemas", "object_schemas"))),
     path("", include("crm.urls")),
 ]

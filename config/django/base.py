@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "sensitive",
     "audit",
     "workflows",
+    "webhooks",
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",

@@ -42,7 +42,7 @@ SPECTACULAR_SETTINGS = {
 
 # The API's paths (HubSpot's): the API checks its own requests at its door (crm/api/base.py), in
 # its own error shape, so core.middleware.ControlCharacterMiddleware leaves them alone.
-API_PATH_PREFIXES = ("/crm/v3/", "/crm/v4/", "/crm-object-schemas/v3/")
+API_PATH_PREFIXES = ("/crm/v3/", "/crm/v4/", "/crm-object-schemas/v3/", "/webhooks/v3/")
 # Request bodies larger than this are refused with a 413 before they are parsed.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 3 * 1024 * 1024)
 # Defaults of the per-app limits (a tenant's own settings win): HubSpot's for its top tier.
@@ -55,3 +55,8 @@ API_DAILY = env_int("API_DAILY", 1_000_000)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+# App webhooks (webhooks/): attempts per delivery before it is failed, and the exponential backoff
+# between them (base * 2^(n-1) seconds, capped): 10 attempts over about 25 hours, as HubSpot retries over a day.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 180.0)
+WEBHOOK_RETRY_MAX_SECONDS = env_float("WEBHOOK_RETRY_MAX_SECONDS", 12 * 3600.0)

@@ -36,6 +36,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # https://crontab.guru/#*/30_*_*_*_* : every 30 minutes, active lists are built again (catching
     # bulk imports, archived records and association changes) and a build whose worker was lost resumes
     "lists-refresh": {"task": "workflows.tasks.lists_refresh_task", "schedule": crontab(minute="*/30")},
+    # Every 30 seconds: webhook deliveries whose next attempt is due (a retry, or a lost message) are queued
+    "webhooks-sweep": {"task": "webhooks.tasks.webhooks_sweep_task", "schedule": dt.timedelta(seconds=30)},
 }
 # django-celery-beat keeps the schedule in the database: the entries above are written to it when
 # beat starts, operators can change them there (django_celery_beat tables), and each scheduled
