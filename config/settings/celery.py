@@ -35,6 +35,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # https://crontab.guru/#*/30_*_*_*_* : every 30 minutes, active lists are built again (catching
     # bulk imports, archived records and association changes) and a build whose worker was lost resumes
     "lists-refresh": {"task": "workflows.tasks.lists_refresh_task", "schedule": crontab(minute="*/30")},
+    # Every minute: workflow enrolments whose wait is over go on, and a step whose message was lost runs again
+    "workflows-wake": {"task": "workflows.automation.tasks.workflows_wake_task", "schedule": dt.timedelta(minutes=1)},
+    # https://crontab.guru/#5_0_*_*_* : every day at 00:05, records whose date property is reached are enrolled
+    "workflows-dates": {
+        "task": "workflows.automation.tasks.workflows_dates_task",
+        "schedule": crontab(minute="5", hour="0"),
+    },
 }
 # django-celery-beat keeps the schedule in the database: the entries above are written to it when
 # beat starts, operators can change them in the admin, and each scheduled workflow adds its own.
