@@ -56,13 +56,20 @@ def _flow(actor, object_type, url):
 def test_the_webhook_is_signed_and_carries_the_chosen_plain_properties(tenant_a_admin, contacts_a, salary, endpoint):
     flow = _flow(tenant_a_admin, contacts_a, endpoint.url)
     record = make_record(tenant_a_admin, contacts_a, firstname="Hooked", annual_salary=55_555)
-    (headers, body), = endpoint.calls
+    ((headers, body),) = endpoint.calls
     assert json.loads(body) == {
-        "workflowId": flow.number, "objectType": "contacts", "objectId": record.number,
+        "workflowId": flow.number,
+        "objectType": "contacts",
+        "objectId": record.number,
         "properties": {"firstname": "Hooked"},
     }
-    expected = signature_v3(secret=flow.webhook_secret, method="POST", url=endpoint.url, body=body,
-                            timestamp_ms=int(headers["X-HubSpot-Request-Timestamp"]))
+    expected = signature_v3(
+        secret=flow.webhook_secret,
+        method="POST",
+        url=endpoint.url,
+        body=body,
+        timestamp_ms=int(headers["X-HubSpot-Request-Timestamp"]),
+    )
     assert headers["X-HubSpot-Signature-v3"] == expected
     step = flow.enrolments.get().steps.get()
     assert step.status == "done" and step.outcome == "The endpoint answered 200"
