@@ -22,7 +22,7 @@ def endpoint():
     calls = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             calls.append((self.headers, body))
             time.sleep(server.delay)

@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import redis
 from django.db import connection
 
@@ -30,7 +29,7 @@ def start_worker(settings_module: str = "tests.workflows.worker_settings", concu
         "DJANGO_SETTINGS_MODULE": settings_module,
     }
     pool = ["-P", "solo"] if concurrency == 1 else ["-P", "prefork", "-c", str(concurrency)]
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 -- our own interpreter and arguments
         [
             sys.executable,
             "-m",
