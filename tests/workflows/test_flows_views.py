@@ -97,3 +97,17 @@ def test_another_tenant_s_workflow_is_not_found(client, admin_client, tenant_b_u
     assert client.get(reverse("workflow_detail", args=[workflow.number])).status_code == 404
     assert client.post(reverse("workflow_delete", args=[workflow.number])).status_code == 404
     assert "Greet" not in client.get(reverse("workflow_index")).content.decode()
+
+
+def test_the_workflow_page_names_only_the_records_the_viewer_sees(
+    admin_client, client, tenant_a_admin, member_a, contacts_a
+):
+    from crm.records.services import record_scope_set
+
+    _post(admin_client, actions=json.dumps([{"type": "create_task", "title": "Hello"}]))
+    workflow = Workflow.objects.get()
+    make_record(tenant_a_admin, contacts_a, firstname="Hidden", lastname="Person")
+    record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
+    client.force_login(member_a)
+    page = client.get(reverse("workflow_detail", args=[workflow.number])).content.decode()
+    assert "Hidden" not in page and "Record " in page and "signing secret" not in page

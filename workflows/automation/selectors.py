@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from accounts.models import User
 from crm.models import Record
 from crm.records.filters.stored import REDACTED, query_shown
+from crm.records.visibility import visibility_of
 from workflows.automation.definition import step_name, wait_seconds
 from workflows.models import Enrolment, StepExecution, Workflow
 
@@ -30,20 +31,30 @@ def workflow_get(*, actor: User, number: int) -> Workflow:
 
 
 def _with_steps(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
-    return enrolments.select_related("workflow", "record").prefetch_related(
+    return enrolments.select_related("workflow", "record__object_type").prefetch_related(
         Prefetch("steps", queryset=StepExecution.objects.order_by("index"))
     )
 
 
-def workflow_history(*, workflow: Workflow, limit: int = HISTORY) -> list[Enrolment]:
-    return list(_with_steps(workflow.enrolments.all())[:limit])
+def workflow_history(*, actor: User, workflow: Workflow, limit: int = HISTORY) -> list[Enrolment]:
+    """The latest enrolments; `shown_record` is the record only when the actor's record scope holds
+    it (else the page names it by number)."""
+    enrolments = list(_with_steps(workflow.enrolments.all())[:limit])
+    visibility = visibility_of(actor)
+    for enrolment in enrolments:
+        record = enrolment.record
+        enrolment.shown_record = record if record is not None and visibility.allows(record) else None
+    return enrolments
 
 
 def record_history(*, actor: User, record: Record, limit: int = HISTORY) -> list[Enrolment]:
     """The record's enrolments in the workflows of the actor's tenant (the caller has checked that
     the actor sees the record)."""
     enrolments = Enrolment.objects.filter(record=record, workflow__tenant_id=actor.tenant_id)
-    return list(_with_steps(enrolments)[:limit])
+    found = list(_with_steps(enrolments)[:limit])
+    for enrolment in found:
+        enrolment.shown_record = record
+    return found
 
 
 def workflow_shown(workflow: Workflow) -> dict:

@@ -40,7 +40,7 @@ def workflow_detail(request: HttpRequest, number: int) -> HttpResponse:
     context = {
         "workflow": workflow,
         "summary": selectors.workflow_summary(workflow),
-        "history": selectors.workflow_history(workflow=workflow),
+        "history": selectors.workflow_history(actor=request.user, workflow=workflow),
     }
     return render(request, "workflows/workflow_detail.html", context)
 
