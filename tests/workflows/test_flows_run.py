@@ -262,3 +262,21 @@ def test_a_wait_holds_the_enrolment_until_the_sweep_wakes_it(tenant_a_admin, con
     enrolment.refresh_from_db()
     assert enrolment.status == "done" and _value(tenant_a_admin, record, "lastname") == "Later"
     assert record_selectors is not None and sweeps is not None
+
+
+def test_a_source_made_sensitive_after_the_save_is_not_copied_into_a_plain_property(tenant_a_admin, contacts_a):
+    from sensitive.sensitivity import property_sensitivity_change
+
+    plain = make_property(tenant_a_admin, contacts_a, "pet_name")
+    flow = _flow(
+        tenant_a_admin, contacts_a, [{"type": "set_property", "property": "lastname", "value": "{{pet_name}}"}]
+    )
+    property_sensitivity_change(actor=tenant_a_admin, definition=plain, sensitivity="sensitive")
+    record = make_record(tenant_a_admin, contacts_a, firstname="Rex", pet_name=CANARY)
+    enrolment = flow.enrolments.get()
+    assert enrolment.status == "failed"
+    assert (
+        enrolment.error
+        == "Step 1 (set property): pet_name is sensitive and lastname is not, so its value is not copied there."
+    )
+    assert _value(tenant_a_admin, record, "lastname") is None

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.outbound import signed_post
-from crm.models import Record
+from crm.models import PropertyDefinition, Record
 from crm.records import selectors as record_selectors
 from crm.records.api import record_views, record_write
 from crm.records.filters.stored import FilterValueUnreadable, query_open
@@ -98,6 +98,10 @@ def _set_property(workflow: Workflow, record: Record, action: dict) -> Done:
         if not views:
             raise StepFailed("The workflow's author may no longer see this record.")
         reading = views[0].readings.get(source)
+        target = PropertyDefinition.objects.filter(object_type=workflow.object_type, name=name).first()
+        if reading is not None and (target is None or not target.is_sensitive):
+            # The source became sensitive after the workflow was saved: the copy rule holds at run time too.
+            raise StepFailed(f"{source} is sensitive and {name} is not, so its value is not copied there.")
         if reading is None:
             value = views[0].values.get(source)
         elif reading.is_value:
