@@ -6,3 +6,4 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from workflows import signals  # noqa: F401 - connects the receivers
+        from workflows.automation import triggers  # noqa: F401 - connects the receivers

@@ -22,6 +22,7 @@ from crm.records import selectors as record_selectors
 from crm.records.filters import FilterQuery
 from crm.records.filters.stored import query_check, query_seal
 from workflows.building import HOLDER
+from workflows.list_events import list_members_added
 from workflows.models import List, ListMembership
 from workflows.tasks import list_build_queue
 
@@ -148,6 +149,16 @@ def list_members_add(
         [ListMembership(list=the_list, record_id=pk, source=source) for pk in added], ignore_conflicts=True
     )
     _count(the_list)
+    if added:
+        transaction.on_commit(
+            partial(
+                list_members_added.send,
+                sender=List,
+                tenant_id=str(the_list.tenant_id),
+                list_id=str(the_list.pk),
+                record_ids=[str(pk) for pk in added],
+            )
+        )
     return added
 
 

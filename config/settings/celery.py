@@ -38,6 +38,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "lists-refresh": {"task": "workflows.tasks.lists_refresh_task", "schedule": crontab(minute="*/30")},
     # Every 30 seconds: webhook deliveries whose next attempt is due (a retry, or a lost message) are queued
     "webhooks-sweep": {"task": "webhooks.tasks.webhooks_sweep_task", "schedule": dt.timedelta(seconds=30)},
+    # Every minute: workflow enrolments whose wait is over go on, and a step whose message was lost runs again
+    "workflows-wake": {"task": "workflows.automation.tasks.workflows_wake_task", "schedule": dt.timedelta(minutes=1)},
+    # https://crontab.guru/#5_0_*_*_* : every day at 00:05, records whose date property is reached are enrolled
+    "workflows-dates": {
+        "task": "workflows.automation.tasks.workflows_dates_task",
+        "schedule": crontab(minute="5", hour="0"),
+    },
 }
 # django-celery-beat keeps the schedule in the database: the entries above are written to it when
 # beat starts, operators can change them there (django_celery_beat tables), and each scheduled

@@ -21,6 +21,7 @@ from crm.records import selectors as record_selectors
 from crm.ui.forms.records import RecordForm
 from crm.ui.views.common import object_type_or_404, record_or_404
 from sensitive.keys import MasterKeyUnavailable, TenantKeysDestroyed
+from workflows.automation import selectors as workflow_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def _render_record(request: HttpRequest, object_type: ObjectType, record: Record
             "view": view,
             "groups": view.grouped(),
             "associations": record_selectors.record_associations(actor=request.user, record=record),
+            "workflow_history": workflow_selectors.record_history(actor=request.user, record=record),
         },
     )
 
