@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", include("audit.urls")),
     path("lists/", include("workflows.urls")),
+    path("reports/", include("reports.urls")),
     path("settings/", include("crm.urls_settings")),
     path("crm/", include("crm.api.urls")),
     path("api/", include("crm.api.docs")),

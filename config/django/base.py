@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "sensitive",
     "audit",
     "workflows",
+    "reports",
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
@@ -190,5 +191,6 @@ from config.settings.api import *  # noqa: E402,F403
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.csp import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403
+from config.settings.reports import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
 from config.settings.sensitive import *  # noqa: E402,F403

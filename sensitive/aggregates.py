@@ -1,0 +1,110 @@
+"""The values of one sensitive property over a set of records, for aggregates (reports).
+
+Part of the choke point (with selectors.py, services.py and matching.py): outside sensitive/, only
+the record layer (crm/records/aggregates.py) calls it. A grouped count by an enumeration says how
+many records hold each value, so reading values for an aggregate needs the view permission, as a
+filter does, and is refused outright on a highly sensitive property (an aggregate can't be masked
+until a reveal). Each call is audited once, before anything is decrypted: the event names the
+property and the purpose, not the records (a report over a million records would otherwise write
+a million ids for numbers that name none of them), and never a value.
+
+Values are read in one SQL statement (joined with the records' query, so the database does the
+narrowing) and decrypted in chunks with the batch AEAD (sensitive/tink_bulk.py); the caller gets
+(record id bytes, value) pairs as a stream and keeps only what it sums.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.views.decorators.debug import sensitive_variables
+
+from audit import services as audit_services
+from audit.models import AuditEvent
+from core.db import binary_cursor
+from crm.models import PropertyDefinition, Record
+from sensitive import crypto, keys
+from sensitive.matching import FilterRefused, filter_check
+from sensitive.models import SensitiveValue
+
+logger = logging.getLogger(__name__)
+CHUNK = 10_000  # values decrypted at a time
+
+
+def aggregate_check(actor, definition: PropertyDefinition, *, use: str = "reports") -> None:
+    """Raises FilterRefused unless `actor` may aggregate over the property: the view permission,
+    and never a highly sensitive one."""
+    if definition.is_highly_sensitive:
+        raise FilterRefused(
+            f"{definition.label} ({definition.name}) is highly sensitive: highly sensitive properties "
+            f"can't be used in {use}.",
+            definition,
+        )
+    filter_check(actor, definition, verb="report on")
+
+
+@sensitive_variables()
+def values_over(
+    *, actor, definition: PropertyDefinition, records: QuerySet[Record], purpose: str = "report", details=None
+) -> Iterator[tuple[bytes, Any]]:
+    """(record id bytes, value) of `definition`'s values held by `records` (a QuerySet of records
+    of its type, already scoped to who may see them), decrypted a chunk at a time. Checks the
+    permission and writes the audit event before returning the stream."""
+    aggregate_check(actor, definition)
+    audit_services.event_record(
+        kind=AuditEvent.Kind.SENSITIVE_READ,
+        actor=actor,
+        object_type=definition.object_type.name,
+        property_names=[definition.name],
+        details={"purpose": purpose, **(details or {})},
+    )
+    try:
+        tenant_keys = keys.tenant_keys(definition.tenant_id)
+    except keys.TenantKeysDestroyed:
+        tenant_keys = None
+    return _stream(definition, tenant_keys, records)
+
+
+def _stream(definition: PropertyDefinition, tenant_keys, records: QuerySet[Record]) -> Iterator[tuple[bytes, Any]]:
+    if tenant_keys is not None:
+        prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
+        property_ad = definition.id.bytes
+        for chunk in _rows(definition, records):
+            values = crypto.decrypt_many(tenant_keys, [(ct, prefix + rid + property_ad) for rid, ct in chunk])
+            for (rid, _), value in zip(chunk, values, strict=True):
+                if value is crypto.UNDECRYPTABLE:
+                    logger.error(
+                        "Sensitive value %s of record %s cannot be decrypted.", definition.name, uuid.UUID(bytes=rid)
+                    )
+                else:
+                    yield rid, value
+    if definition.values_moving:  # values of a property just made sensitive wait in the JSON for their move
+        pending = records.order_by().filter(properties__has_key=definition.name)
+        for pk, properties in pending.values_list("pk", "properties").iterator(chunk_size=CHUNK):
+            yield pk.bytes, properties.get(definition.name)
+
+
+def _rows(definition: PropertyDefinition, records: QuerySet[Record]) -> Iterator[list[tuple[bytes, bytes]]]:
+    """(record id bytes, ciphertext) of the values of `records`, CHUNK rows at a time."""
+    ids = records.order_by().values("pk")
+    if connection.vendor != "postgresql":
+        values = SensitiveValue.objects.filter(property=definition, record_id__in=ids)
+        rows = [(rid.bytes, bytes(ct)) for rid, ct in values.values_list("record_id", "ciphertext")]
+        for start in range(0, len(rows), CHUNK):
+            yield rows[start : start + CHUNK]
+        return
+    sql, params = ids.query.sql_with_params()
+    table = SensitiveValue._meta.db_table
+    with binary_cursor() as cursor:
+        cursor.execute(
+            f"SELECT uuid_send(s.record_id), s.ciphertext FROM {table} s "  # noqa: S608
+            f"WHERE s.property_id = %s AND s.tenant_id = %s AND s.record_id IN ({sql})",
+            [definition.id, definition.tenant_id, *params],
+        )
+        while chunk := cursor.fetchmany(CHUNK):
+            yield chunk
