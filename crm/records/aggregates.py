@@ -118,8 +118,9 @@ def _bucket_sql(bucket: str, bucket_property: PropertyDefinition | None):
     if bucket_property is None:
         return Trunc(CREATED_AT, bucket, output_field=DateField(), tzinfo=dt.UTC)
     text = KeyTextTransform(bucket_property.name, "properties")
-    kind = DateField() if bucket_property.data_type == "date" else DateTimeField()
-    return Trunc(Cast(text, kind), bucket, output_field=DateField(), tzinfo=dt.UTC)
+    if bucket_property.data_type == "date":
+        return Trunc(Cast(text, DateField()), bucket, output_field=DateField())
+    return Trunc(Cast(text, DateTimeField()), bucket, output_field=DateField(), tzinfo=dt.UTC)
 
 
 def _key(value: Any) -> str | None:
