@@ -125,9 +125,15 @@ def test_filters_plain_and_sensitive_and_the_sensitive_value_is_stored_sealed(te
     assert _table(tenant_a_admin, report) == {("Tense", ""): (2, 2), ("(no value)", ""): (1, 1)}
 
 
-def test_records_outside_the_viewers_record_scope_are_not_counted(tenant_a_admin, contacts_a, crowd, granted):
-    from crm.records import visibility
+def test_records_outside_the_viewers_record_scope_are_not_counted(
+    tenant_a_admin, contacts_a, crowd, granted, member_a
+):
+    from crm.records import services as record_services
 
-    assert hasattr(visibility, "visibility_of")  # the record scope is record_list's: checked in tests/crm
-    report = make_report(tenant_a_admin, contacts_a, group_by="tier")
-    assert _table(granted, report) == {("Gold", ""): (4, 4), ("Silver", ""): (4, 4)}
+    report = make_report(tenant_a_admin, contacts_a, group_by="mood")
+    record_services.record_scope_set(actor=tenant_a_admin, user=granted, object_type=contacts_a, scope="owned")
+    record_services.record_scope_set(actor=tenant_a_admin, user=member_a, object_type=contacts_a, scope="owned")
+
+    assert _table(granted, report) == {}
+    assert _table(member_a, report) == {}  # computed as the owner, over the records both see
+    assert _table(tenant_a_admin, report)[("Calm", "")] == (5, 5)
