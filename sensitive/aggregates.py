@@ -51,10 +51,10 @@ def aggregate_check(actor, definition: PropertyDefinition, *, use: str = "report
 @sensitive_variables()
 def values_over(
     *, actor, definition: PropertyDefinition, records: QuerySet[Record], purpose: str = "report", details=None
-) -> Iterator[tuple[bytes, Any]]:
-    """(record id bytes, value) of `definition`'s values held by `records` (a QuerySet of records
-    of its type, already scoped to who may see them), decrypted a chunk at a time. Checks the
-    permission and writes the audit event before returning the stream."""
+) -> Iterator[list[tuple[bytes, Any]]]:
+    """Chunks of (record id bytes, value) of `definition`'s values held by `records` (a QuerySet of
+    records of its type, already scoped to who may see them), decrypted a chunk at a time. Checks
+    the permission and writes the audit event before returning the stream."""
     aggregate_check(actor, definition)
     audit_services.event_record(
         kind=AuditEvent.Kind.SENSITIVE_READ,
@@ -70,23 +70,30 @@ def values_over(
     return _stream(definition, tenant_keys, records)
 
 
-def _stream(definition: PropertyDefinition, tenant_keys, records: QuerySet[Record]) -> Iterator[tuple[bytes, Any]]:
+def _stream(
+    definition: PropertyDefinition, tenant_keys, records: QuerySet[Record]
+) -> Iterator[list[tuple[bytes, Any]]]:
     if tenant_keys is not None:
         prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
         property_ad = definition.id.bytes
+        undecryptable = crypto.UNDECRYPTABLE
         for chunk in _rows(definition, records):
             values = crypto.decrypt_many(tenant_keys, [(ct, prefix + rid + property_ad) for rid, ct in chunk])
-            for (rid, _), value in zip(chunk, values, strict=True):
-                if value is crypto.UNDECRYPTABLE:
-                    logger.error(
-                        "Sensitive value %s of record %s cannot be decrypted.", definition.name, uuid.UUID(bytes=rid)
-                    )
-                else:
-                    yield rid, value
+            pairs = [(rid, value) for (rid, _), value in zip(chunk, values, strict=True)]
+            if undecryptable in values:
+                for rid, value in pairs:
+                    if value is undecryptable:
+                        logger.error(
+                            "Sensitive value %s of record %s cannot be decrypted.",
+                            definition.name,
+                            uuid.UUID(bytes=rid),
+                        )
+                pairs = [(rid, value) for rid, value in pairs if value is not undecryptable]
+            yield pairs
     if definition.values_moving:  # values of a property just made sensitive wait in the JSON for their move
         pending = records.order_by().filter(properties__has_key=definition.name)
-        for pk, properties in pending.values_list("pk", "properties").iterator(chunk_size=CHUNK):
-            yield pk.bytes, properties.get(definition.name)
+        rows = pending.values_list("pk", "properties").iterator(chunk_size=CHUNK)
+        yield [(pk.bytes, properties.get(definition.name)) for pk, properties in rows]
 
 
 def _rows(definition: PropertyDefinition, records: QuerySet[Record]) -> Iterator[list[tuple[bytes, bytes]]]:
