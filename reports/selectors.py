@@ -47,8 +47,8 @@ def report_list(*, actor: User) -> QuerySet[Report]:
 
 def report_get(*, actor: User, report_id: uuid.UUID | str) -> Report:
     try:
-        return report_list(actor=actor).select_related("measure_property", "group_by", "bucket_property").get(
-            pk=report_id
+        return (
+            report_list(actor=actor).select_related("measure_property", "group_by", "bucket_property").get(pk=report_id)
         )
     except (Report.DoesNotExist, ValueError, TypeError, ValidationError):
         raise ReportNotFound from None

@@ -104,7 +104,9 @@ def _apply(actor: User, report: Report, spec: ReportSpec) -> None:
     report.bucket, report.bucket_property, report.chart = spec.bucket, bucket_property, spec.chart
     if spec.filters is not None:
         query_check(actor=actor, object_type=spec.object_type, query=spec.filters, use="reports")
-        report.filters = query_seal(object_type=spec.object_type, query=spec.filters, holder=HOLDER, holder_id=report.pk)
+        report.filters = query_seal(
+            object_type=spec.object_type, query=spec.filters, holder=HOLDER, holder_id=report.pk
+        )
     elif report.filters:  # kept: the new owner must be allowed to use it too
         kept = query_open(object_type=spec.object_type, stored=report.filters, holder=HOLDER, holder_id=report.pk)
         query_check(actor=actor, object_type=spec.object_type, query=kept, use="reports")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -50,11 +49,18 @@ def aggregate_check(actor, definition: PropertyDefinition, *, use: str = "report
 
 @sensitive_variables()
 def values_over(
-    *, actor, definition: PropertyDefinition, records: QuerySet[Record], purpose: str = "report", details=None
-) -> Iterator[list[tuple[bytes, Any]]]:
+    *,
+    actor,
+    definition: PropertyDefinition,
+    records: QuerySet[Record],
+    purpose: str = "report",
+    details=None,
+    with_ids: bool = True,
+) -> Iterator[list]:
     """Chunks of (record id bytes, value) of `definition`'s values held by `records` (a QuerySet of
-    records of its type, already scoped to who may see them), decrypted a chunk at a time. Checks
-    the permission and writes the audit event before returning the stream."""
+    records of its type, already scoped to who may see them), or of values only (`with_ids`
+    False: a count needs no ids), decrypted a chunk at a time. Checks the permission and writes
+    the audit event before returning the stream."""
     aggregate_check(actor, definition)
     audit_services.event_record(
         kind=AuditEvent.Kind.SENSITIVE_READ,
@@ -67,51 +73,51 @@ def values_over(
         tenant_keys = keys.tenant_keys(definition.tenant_id)
     except keys.TenantKeysDestroyed:
         tenant_keys = None
-    return _stream(definition, tenant_keys, records)
+    return _stream(definition, tenant_keys, records, with_ids)
 
 
-def _stream(
-    definition: PropertyDefinition, tenant_keys, records: QuerySet[Record]
-) -> Iterator[list[tuple[bytes, Any]]]:
-    if tenant_keys is not None:
-        prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
-        property_ad = definition.id.bytes
-        undecryptable = crypto.UNDECRYPTABLE
-        for chunk in _rows(definition, records):
-            values = crypto.decrypt_many(tenant_keys, [(ct, prefix + rid + property_ad) for rid, ct in chunk])
-            pairs = [(rid, value) for (rid, _), value in zip(chunk, values, strict=True)]
-            if undecryptable in values:
-                for rid, value in pairs:
-                    if value is undecryptable:
-                        logger.error(
-                            "Sensitive value %s of record %s cannot be decrypted.",
-                            definition.name,
-                            uuid.UUID(bytes=rid),
-                        )
-                pairs = [(rid, value) for rid, value in pairs if value is not undecryptable]
-            yield pairs
+def _stream(definition: PropertyDefinition, tenant_keys, records: QuerySet[Record], with_ids: bool) -> Iterator[list]:
+    prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
+    at, end = len(prefix), len(prefix) + 16  # the record id's place in the associated data
+    undecryptable = crypto.UNDECRYPTABLE
+    for items in _items(definition, records, prefix) if tenant_keys is not None else ():
+        values = crypto.decrypt_many(tenant_keys, items)
+        if undecryptable in values:
+            for (_, ad), value in zip(items, values, strict=True):
+                if value is undecryptable:
+                    record_id = uuid.UUID(bytes=ad[at:end])
+                    logger.error("Sensitive value %s of record %s cannot be decrypted.", definition.name, record_id)
+        if with_ids:
+            yield [(ad[at:end], v) for (_, ad), v in zip(items, values, strict=True) if v is not undecryptable]
+        else:
+            yield [v for v in values if v is not undecryptable] if undecryptable in values else values
     if definition.values_moving:  # values of a property just made sensitive wait in the JSON for their move
         pending = records.order_by().filter(properties__has_key=definition.name)
         rows = pending.values_list("pk", "properties").iterator(chunk_size=CHUNK)
-        yield [(pk.bytes, properties.get(definition.name)) for pk, properties in rows]
+        found = [(pk.bytes, properties.get(definition.name)) for pk, properties in rows]
+        yield found if with_ids else [value for _, value in found]
 
 
-def _rows(definition: PropertyDefinition, records: QuerySet[Record]) -> Iterator[list[tuple[bytes, bytes]]]:
-    """(record id bytes, ciphertext) of the values of `records`, CHUNK rows at a time."""
+def _items(definition: PropertyDefinition, records: QuerySet[Record], prefix: bytes) -> Iterator[list]:
+    """(ciphertext, associated data) of the values of `records`, CHUNK at a time. On PostgreSQL the
+    associated data is put together by the query: in Python that was a fifth of the time."""
     ids = records.order_by().values("pk")
+    property_ad = definition.id.bytes
     if connection.vendor != "postgresql":
         values = SensitiveValue.objects.filter(property=definition, record_id__in=ids)
-        rows = [(rid.bytes, bytes(ct)) for rid, ct in values.values_list("record_id", "ciphertext")]
-        for start in range(0, len(rows), CHUNK):
-            yield rows[start : start + CHUNK]
+        items = [
+            (bytes(ct), prefix + rid.bytes + property_ad) for rid, ct in values.values_list("record_id", "ciphertext")
+        ]
+        for start in range(0, len(items), CHUNK):
+            yield items[start : start + CHUNK]
         return
     sql, params = ids.query.sql_with_params()
     table = SensitiveValue._meta.db_table
     with binary_cursor() as cursor:
         cursor.execute(
-            f"SELECT uuid_send(s.record_id), s.ciphertext FROM {table} s "  # noqa: S608
+            f"SELECT s.ciphertext, %s::bytea || uuid_send(s.record_id) || %s::bytea FROM {table} s "  # noqa: S608
             f"WHERE s.property_id = %s AND s.tenant_id = %s AND s.record_id IN ({sql})",
-            [definition.id, definition.tenant_id, *params],
+            [prefix, property_ad, definition.id, definition.tenant_id, *params],
         )
         while chunk := cursor.fetchmany(CHUNK):
             yield chunk

@@ -206,7 +206,8 @@ def _in_memory(actor, records, measure, measured, group_by, bucket, bucket_prope
             yield from chunk
 
     def chunks(definition):
-        return values_over(actor=actor, definition=definition, records=records, details=details)
+        """The values only, a decrypted chunk at a time."""
+        return values_over(actor=actor, definition=definition, records=records, details=details, with_ids=False)
 
     if not columns:
         return _sensitive_only(records, measured, group_by, stream, chunks)
@@ -244,7 +245,7 @@ def _sensitive_only(records, measured, group_by, stream, chunks) -> list[Group]:
     if measured is None:
         values: Counter = Counter()
         for chunk in chunks(group_by):  # Counter's C loop over each chunk's values
-            values.update([value for _, value in chunk])
+            values.update(chunk)
         counts: Counter = Counter()
         for value, n in values.items():
             counts[_key(value)] += n

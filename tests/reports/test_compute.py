@@ -125,9 +125,7 @@ def test_filters_plain_and_sensitive_and_the_sensitive_value_is_stored_sealed(te
     assert _table(tenant_a_admin, report) == {("Tense", ""): (2, 2), ("(no value)", ""): (1, 1)}
 
 
-def test_records_outside_the_viewers_record_scope_are_not_counted(
-    tenant_a_admin, contacts_a, crowd, granted, member_a
-):
+def test_records_outside_the_viewers_record_scope_are_not_counted(tenant_a_admin, contacts_a, crowd, granted, member_a):
     from crm.records import services as record_services
 
     report = make_report(tenant_a_admin, contacts_a, group_by="mood")

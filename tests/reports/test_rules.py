@@ -67,7 +67,11 @@ def test_a_viewer_without_the_grant_sees_small_groups_hidden_and_a_granted_one_e
         ("(no value)", None, None),
     ]
     assert not exact.hidden and exact.runner == granted
-    assert [(r.group, r.count, r.value) for r in exact.rows] == [("Calm", 5, 3), ("Tense", 2, 6.5), ("(no value)", 1, 8)]
+    assert [(r.group, r.count, r.value) for r in exact.rows] == [
+        ("Calm", 5, 3),
+        ("Tense", 2, 6.5),
+        ("(no value)", 1, 8),
+    ]
 
 
 def test_the_minimum_is_a_setting(tenant_a_admin, contacts_a, crowd, member_a, settings):
@@ -92,9 +96,7 @@ def test_a_report_whose_owner_lost_the_grant_is_refused_to_viewers_without_it(
     assert selectors.report_run(viewer=tenant_a_admin, report=report).rows[0].count == 5
 
 
-def test_a_filter_on_a_sensitive_property_hides_small_groups_too(
-    tenant_a_admin, contacts_a, crowd, member_a, settings
-):
+def test_a_filter_on_a_sensitive_property_hides_small_groups_too(tenant_a_admin, contacts_a, crowd, member_a, settings):
     settings.REPORTS_SMALL_GROUP_MIN = 4
     query = query_parse([{"filters": [{"propertyName": "annual_salary", "operator": "GTE", "value": "20000"}]}])
     report = make_report(tenant_a_admin, contacts_a, group_by="tier", filters=query)
