@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
@@ -154,5 +154,8 @@ def report_update(*, actor: User, report: Report, spec: ReportSpec) -> Report:
 
 @transaction.atomic
 def report_delete(*, actor: User, report: Report) -> None:
+    """Its owner or a super admin deletes a report; colleagues may change it (and own it then)."""
+    if report.created_by_id != actor.pk and not actor.is_super_admin:
+        raise PermissionDenied("Only the report's owner or a super admin can delete it.")
     _event(AuditEvent.Kind.REPORT_DELETED, actor, report)
     report.delete()

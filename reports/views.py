@@ -130,5 +130,5 @@ def report_export(request: HttpRequest, report_id) -> HttpResponse:
 @login_required
 @require_POST
 def report_delete(request: HttpRequest, report_id) -> HttpResponse:
-    services.report_delete(actor=request.user, report=_report_or_404(request, report_id))
+    services.report_delete(actor=request.user, report=_report_or_404(request, report_id))  # 403 if not theirs
     return redirect("report_index")

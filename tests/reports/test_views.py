@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from reports.export import cell
 from reports.models import Report
 from tests.factories import make_property, make_record
@@ -171,3 +172,15 @@ def test_another_tenants_report_is_not_found(client, tenant_b_user, tenant_a_adm
 
     assert client.get(reverse("report_detail", args=[report.pk])).status_code == 404
     assert client.get(reverse("report_export", args=[report.pk])).status_code == 404
+
+
+def test_only_the_owner_or_a_super_admin_deletes_a_report(client, member_a, tenant_a_admin, contacts_a):
+    report = make_report(tenant_a_admin, contacts_a, group_by="")
+    client.force_login(member_a)
+    assert client.post(reverse("report_delete", args=[report.pk])).status_code == 403
+
+    client.force_login(tenant_a_admin)
+    assert client.post(reverse("report_delete", args=[report.pk])).status_code == 302
+    assert not Report.objects.exists()
+    kinds = set(AuditEvent.objects.values_list("kind", flat=True))
+    assert {AuditEvent.Kind.REPORT_CREATED, AuditEvent.Kind.REPORT_DELETED} <= kinds
