@@ -12,6 +12,7 @@ seeds a fresh tenant in the current database). The last line is JSON, ratios fir
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -62,6 +63,13 @@ def seed(count: int):
     return admin, contacts, regions, seeded
 
 
+def _cpu_ms(call) -> float:
+    """CPU time of this process for one call (the database server's is not in it)."""
+    started = time.process_time()
+    call()
+    return (time.process_time() - started) * 1000
+
+
 def run(contacts: int, repeat: int = 3) -> dict:
     from collections import Counter
 
@@ -87,11 +95,14 @@ def run(contacts: int, repeat: int = 3) -> dict:
     for name, call in paths.items():
         if call() != expected:
             sys.exit(f"{name} counted otherwise than expected: the figures would mislead.")
+    cpu = {name: _cpu_ms(call) for name, call in paths.items()}  # this process only: the machine may be busy
     medians = alternate(paths, repeat)
     print({name: f"{ms:.0f} ms" for name, ms in medians.items()}, flush=True)
     return {
         "sensitive_over_plain": round(medians["sensitive_group"] / medians["plain_group"], 1),
         **{f"{name}_p50_ms": round(ms, 1) for name, ms in medians.items()},
+        **{f"{name}_process_cpu_ms": round(ms, 1) for name, ms in cpu.items()},
+        "load_average_1m": round(os.getloadavg()[0], 1),
         "target_ms": TARGET_MS,
         "contacts": contacts,
         "seed_s": round(seeded),
