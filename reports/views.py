@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.records.filters import Operator, query_parse
-from crm.records.filters.stored import query_shown
+from crm.records.filters.stored import FilterValueUnreadable, query_shown
 from crm.selectors import object_type_list
 from reports import export, selectors, services
 from reports.models import Report
@@ -30,7 +30,7 @@ def _report_or_404(request: HttpRequest, report_id) -> Report:
 
 
 def _messages(exc: Exception) -> list[str]:
-    if isinstance(exc, PermissionDenied):
+    if not isinstance(exc, ValidationError):  # PermissionDenied, FilterValueUnreadable: name no value
         return [str(exc)]
     found = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return [m if where == "__all__" else f"{where}: {m}" for where, ms in found.items() for m in ms]
@@ -107,7 +107,7 @@ def report_detail(request: HttpRequest, report_id) -> HttpResponse:
     context = {"report": report, "shown_filters": query_shown(report.filters)}
     try:
         result = selectors.report_run(viewer=request.user, report=report)
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, FilterValueUnreadable) as exc:
         context["errors"] = _messages(exc)
         return render(request, "reports/report_detail.html", context, status=403)
     context |= {"result": result, "chart": export.chart_data(result)}
@@ -120,7 +120,7 @@ def report_export(request: HttpRequest, report_id) -> HttpResponse:
     report = _report_or_404(request, report_id)
     try:
         result = selectors.report_run(viewer=request.user, report=report, export=True)
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, FilterValueUnreadable) as exc:
         return HttpResponse("\n".join(_messages(exc)), status=403, content_type="text/plain; charset=utf-8")
     response = HttpResponse(export.csv_of(result), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export.file_name(report)}"'
