@@ -9,6 +9,7 @@ urlpatterns = [
     path("lists/", include("workflows.urls")),
     path("settings/apps/<uuid:app_id>/webhooks/", include("webhooks.urls")),
     path("workflows/", include("workflows.automation.urls")),
+    path("reports/", include("reports.urls")),
     path("settings/", include("crm.urls_settings")),
     path("crm/", include("crm.api.urls")),
     path("api/", include("crm.api.docs")),

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "audit", "config", "core", "crm", "sensitive", "workflows"]
-CHOKE_POINT = {"sensitive.selectors", "sensitive.services", "sensitive.matching"}
+APPS = ["accounts", "audit", "config", "core", "crm", "reports", "sensitive", "workflows"]
+CHOKE_POINT = {"sensitive.selectors", "sensitive.services", "sensitive.matching", "sensitive.aggregates"}
 
 
 def _modules() -> dict[str, Path]:

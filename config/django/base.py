@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "audit",
     "workflows",
     "webhooks",
+    "reports",
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
@@ -191,5 +192,6 @@ from config.settings.api import *  # noqa: E402,F403
 from config.settings.celery import *  # noqa: E402,F403
 from config.settings.csp import *  # noqa: E402,F403
 from config.settings.email import *  # noqa: E402,F403
+from config.settings.reports import *  # noqa: E402,F403
 from config.settings.security import *  # noqa: E402,F403
 from config.settings.sensitive import *  # noqa: E402,F403
