@@ -212,6 +212,12 @@ def _rows(
         if indexes is not None:
             where += " AND s.blind_index = ANY(%s)"
             params.append(sorted(indexes))
+            if wanted is not None and len(wanted) <= FETCH_BY_ID_MAX:
+                # Candidates among a few records (a list build's chunk): the planner picks the
+                # blind index or the records' ids, whichever finds fewer rows; an option held by
+                # an eighth of a million records is not read for each chunk of 2,000.
+                where += f" AND s.record_id = ANY({UUID_LIST})"
+                params.append(",".join(rid.hex() for rid in wanted))
         cursor.execute(f"SELECT uuid_send(s.record_id), {column} FROM {table} s WHERE {where}", params)  # noqa: S608
         return cursor.fetchall()
 
