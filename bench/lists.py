@@ -233,13 +233,18 @@ def build_once(admin, contact_type, case: str, sensitive: bool, serial: list[int
     return seconds, members
 
 
-def run(contacts: int, workers: list[int] | tuple[int, ...] = (1, 2), repeat: int = 3, keep_db: bool = False) -> dict:
+def run(
+    contacts: int,
+    workers: list[int] | tuple[int, ...] = (1, 2),
+    repeat: int = 3,
+    keep_db: bool = False,
+    cases: list[str] | tuple[str, ...] = tuple(CASES),
+) -> dict:
     """Seeds (or reuses) the contacts and times each build; figures in seconds, ratios, speedups.
     Django must be set up (setup()) and the database open (database_open())."""
     from accounts.models import User
     from bench.common import database_analyze
     from crm import selectors as crm_selectors
-    from crm.records import api as records_api  # noqa: F401 -- the record layer is what the workers use
 
     admin = User.objects.get(email=ADMIN_EMAIL)
     contact_type = crm_selectors.object_type_get(actor=admin, name="contacts")
@@ -253,7 +258,7 @@ def run(contacts: int, workers: list[int] | tuple[int, ...] = (1, 2), repeat: in
             build_once(admin, contact_type, "eq", False, serial)  # warm-up: imports, keys, connections
             times: dict[str, list[float]] = {}
             for _ in range(repeat):
-                for case in CASES:
+                for case in cases:
                     for sensitive in (True, False):
                         seconds, members = build_once(admin, contact_type, case, sensitive, serial)
                         if members != expected[case]:
@@ -269,28 +274,28 @@ def run(contacts: int, workers: list[int] | tuple[int, ...] = (1, 2), repeat: in
         for key, values in times.items():
             figures[f"{key}_{count}w_s"] = round(statistics.median(values), 2)
             figures[f"{key}_{count}w_range_s"] = [round(min(values), 2), round(max(values), 2)]
-        for case in CASES:
+        for case in cases:
             figures[f"{case}_ratio_{count}w"] = round(
                 figures[f"{case}_sensitive_{count}w_s"] / figures[f"{case}_plain_{count}w_s"], 2
             )
     if 1 in workers and 2 in workers:
-        for key in [f"{case}_{kind}" for case in CASES for kind in ("sensitive", "plain")]:
+        for key in [f"{case}_{kind}" for case in cases for kind in ("sensitive", "plain")]:
             figures[f"{key}_speedup"] = round(figures[f"{key}_1w_s"] / figures[f"{key}_2w_s"], 2)
-    figures["members"] = expected
+    figures["members"] = {case: expected[case] for case in cases}
     return figures
 
 
-def report(figures: dict, workers: list[int]) -> None:
+def report(figures: dict, workers: list[int], cases: list[str]) -> None:
     if not workers:
         return
     print(f"\n{'build':<10} {'workers':>7} {'sensitive s':>12} {'plain s':>9} {'ratio':>6}   ranges", flush=True)
-    for case in CASES:
+    for case in cases:
         for count in workers:
             s, p = figures[f"{case}_sensitive_{count}w_s"], figures[f"{case}_plain_{count}w_s"]
             ranges = f"{figures[f'{case}_sensitive_{count}w_range_s']} / {figures[f'{case}_plain_{count}w_range_s']}"
             print(f"{case:<10} {count:>7} {s:>12.2f} {p:>9.2f} {s / p:>6.2f}   {ranges}", flush=True)
     if 1 in workers and 2 in workers:
-        for case in CASES:
+        for case in cases:
             print(
                 f"speedup 2 vs 1 worker, {case}: sensitive {figures[f'{case}_sensitive_speedup']}, "
                 f"plain {figures[f'{case}_plain_speedup']}",
@@ -303,10 +308,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--workers", default="1,2", help="worker process counts to time, e.g. 1,2 (none: seed only)")
     parser.add_argument("--repeat", type=int, default=3, help="builds of each kind per worker count")
+    parser.add_argument("--cases", default=",".join(CASES), help="builds to time: both, eq, range")
     parser.add_argument("--batch", type=int, default=5_000, help="contacts per records_write_bulk call")
     parser.add_argument("--keep-db", action="store_true", help="keep the database and key, reuse them next time")
     args = parser.parse_args(argv)
     workers = [int(part) for part in args.workers.split(",") if part.strip()]
+    cases = [part.strip() for part in args.cases.split(",") if part.strip()]
+    if not set(cases) <= set(CASES):
+        parser.error(f"--cases takes some of {', '.join(CASES)}")
     if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
         sys.exit("bench.lists runs real workers: set CELERY_BROKER_URL=redis://...")
     setup(args.keep_db)
@@ -321,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Database: {name} ({'reused' if reused else 'new'})", flush=True)
     seconds = None if reused else seed(args.contacts, args.batch)
     try:
-        figures = run(args.contacts, workers, args.repeat, args.keep_db)
+        figures = run(args.contacts, workers, args.repeat, args.keep_db, cases)
     finally:
         if not args.keep_db:
             from bench.common import database_destroy
@@ -329,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
             database_destroy(name)
     figures["seed_s"] = None if seconds is None else round(seconds, 1)
     figures["database_reused"] = reused
-    report(figures, workers)
+    report(figures, workers, cases)
     print(json.dumps(figures))
 
 
