@@ -11,6 +11,7 @@ from crm.api import (
     associations,
     batch,
     errors,
+    list_updates,
     lists,
     objects,
     owners,
@@ -41,6 +42,7 @@ urlpatterns = [
     *schemas.urlpatterns,
     *owners.urlpatterns,
     *lists.urlpatterns,
+    *list_updates.urlpatterns,
     re_path(r"^v[34]/(?P<rest>.*)$", unknown_path),
 ]
 
