@@ -17,8 +17,9 @@ import uuid
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
+from django.db.models import QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 from audit import services as audit_services
@@ -75,11 +76,13 @@ def record_ids_where(
     actor,
     definition: PropertyDefinition,
     condition: Condition,
-    among: Collection[uuid.UUID] | None = None,
+    among: Collection[uuid.UUID] | QuerySet | None = None,
     reveal: bool = False,
     purpose: str = "filter",
 ) -> list[uuid.UUID]:
-    """Records whose `definition` value meets `condition`, among `among` (None: all of the type).
+    """Records whose `definition` value meets `condition`, among `among` (None: all of the type; a
+    QuerySet of record ids: the candidates' values are read by a join on it, in one query, without
+    their ids travelling to Python and back: a list build's chunk of 10,000 records).
 
     EQ and IN on a searchable property fetch candidates by blind index and confirm them by
     decrypting (a truncated index matches unrelated values too); HAS_PROPERTY decrypts nothing;
@@ -87,13 +90,23 @@ def record_ids_where(
     matching records (a reveal on a highly sensitive property).
     """
     filter_check(actor, definition, reveal=reveal)
+    records = None  # (SQL, params) of the candidates' ids
+    if isinstance(among, QuerySet):
+        if connection.vendor == "postgresql" and not definition.values_moving:
+            try:
+                records = among.query.sql_with_params()
+            except EmptyResultSet:
+                return []
+            among = None
+        else:
+            among = list(among)
     if among is not None and not among:
         return []
     wanted = None if among is None else {pk.bytes for pk in among}
     holds = predicate(definition.data_type, condition)
     matches: list[uuid.UUID] = []
     if condition.operator == Op.HAS_PROPERTY:
-        rows = _rows(definition, wanted, None, ciphertexts=False)
+        rows = _rows(definition, wanted, None, ciphertexts=False, records=records)
         matches = [uuid.UUID(bytes=rid) for rid, _ in rows if wanted is None or rid in wanted]
     elif (tenant_keys := _tenant_keys(definition)) is not None:
         indexes = None
@@ -101,7 +114,7 @@ def record_ids_where(
             indexes = set().union(
                 *(crypto.blind_index_candidates(tenant_keys, definition.id, v) for v in condition.values)
             )
-        values = _decrypted(definition, tenant_keys, wanted, indexes)
+        values = _decrypted(definition, tenant_keys, wanted, indexes, records)
         matches = [uuid.UUID(bytes=rid) for rid, value in values if holds(value)]
     if definition.values_moving:
         matches = list(dict.fromkeys([*matches, *(pk for pk, value in _pending(definition, wanted) if holds(value))]))
@@ -152,13 +165,17 @@ def _audit(actor, definition: PropertyDefinition, record_ids: list, purpose: str
 
 
 def _decrypted(
-    definition: PropertyDefinition, tenant_keys, wanted: Collection[bytes] | None, indexes: set[int] | None
+    definition: PropertyDefinition,
+    tenant_keys,
+    wanted: Collection[bytes] | None,
+    indexes: set[int] | None,
+    records: tuple[str, Sequence] | None = None,
 ) -> Iterator[tuple[bytes, Any]]:
-    """(record id bytes, value) of the values among `wanted` (None: all), decrypted CHUNK at a time;
-    a value that does not decrypt is logged and left out."""
+    """(record id bytes, value) of the values among `wanted` (None: all, or those of `records`),
+    decrypted CHUNK at a time; a value that does not decrypt is logged and left out."""
     prefix = crypto.associated_data_prefix(definition.tenant_id, definition.object_type_id)
     property_ad = definition.id.bytes
-    rows = _rows(definition, wanted, indexes)
+    rows = _rows(definition, wanted, indexes, records=records)
     if wanted is not None and (indexes is not None or len(wanted) > FETCH_BY_ID_MAX):
         rows = [row for row in rows if row[0] in wanted]
     for start in range(0, len(rows), CHUNK):
@@ -176,11 +193,16 @@ def _decrypted(
 
 
 def _rows(
-    definition: PropertyDefinition, wanted: Collection[bytes] | None, indexes: set[int] | None, ciphertexts: bool = True
+    definition: PropertyDefinition,
+    wanted: Collection[bytes] | None,
+    indexes: set[int] | None,
+    ciphertexts: bool = True,
+    records: tuple[str, Sequence] | None = None,
 ) -> list[tuple[bytes, bytes | None]]:
     """(record id bytes, ciphertext) of the property's values: those with one of `indexes` (a blind
-    index lookup), or of the `wanted` records when few, or all of them; without the ciphertexts
-    when only holding a value counts. Plain SQL returning bytes: making UUIDs and model rows was
+    index lookup), or of the `wanted` records when few, or all of them, of the records that the
+    SQL `records` selects if given (PostgreSQL); without the ciphertexts when only holding a
+    value counts. Plain SQL returning bytes: making UUIDs and model rows was
     most of the cost of a scan of 100,000 values."""
     by_id = indexes is None and wanted is not None and len(wanted) <= FETCH_BY_ID_MAX
     if connection.vendor != "postgresql":
@@ -212,6 +234,17 @@ def _rows(
         if indexes is not None:
             where += " AND s.blind_index = ANY(%s)"
             params.append(sorted(indexes))
+        if records is not None:
+            # ANY(ARRAY(...)): the ids are gathered first and looked up in the (record, property)
+            # index; as IN (...) the planner hashes them against every value of the property.
+            where += f" AND s.record_id = ANY(ARRAY({records[0]}))"
+            params.extend(records[1])
+        elif indexes is not None and wanted is not None and len(wanted) <= FETCH_BY_ID_MAX:
+            # Candidates among a few records: the planner picks the blind index or the records'
+            # ids, whichever finds fewer rows (an option held by an eighth of a million records
+            # is not read whole to confirm a few).
+            where += f" AND s.record_id = ANY({UUID_LIST})"
+            params.append(",".join(rid.hex() for rid in wanted))
         cursor.execute(f"SELECT uuid_send(s.record_id), {column} FROM {table} s WHERE {where}", params)  # noqa: S608
         return cursor.fetchall()
 

@@ -1,11 +1,12 @@
 """Building an active list: chunks of records (by Record.number) that any number of workers take.
 
 A build has a number (List.build). Starting one numbers it, splits the type's records into chunks
-of CHUNK records (ListBuildChunk rows) and returns them for the caller to queue (workflows/tasks.py).
-A chunk evaluates the list's filter on its records as the list's creator, through the record
-layer's filter compiler (which audits every decrypting evaluation), and in one transaction upserts
-the memberships it found, stamped with the build, marks itself done and counts itself on the list
-(F() updates). The chunk that finds every chunk done finishes the build: memberships that no
+of CHUNK to CHUNK_MAX records (ListBuildChunk rows) and returns them for the caller to queue
+(workflows/tasks.py). A chunk evaluates the list's filter on its records as the list's creator,
+through the record layer's filter compiler (which audits every decrypting evaluation), and in one
+transaction upserts the memberships it found, stamped with the build (one INSERT ... SELECT of the
+compiled query: the ids don't travel through Python), marks itself done and counts itself on the
+list (F() updates). The chunk that finds every chunk done finishes the build: memberships that no
 chunk of this build found are removed. A chunk of an older build, or one already done, writes
 nothing: a chunk delivered twice, or queued again after a killed worker, is harmless.
 
@@ -17,27 +18,31 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from audit.context import acting_as
+from core.db import uuid_to_db
 from crm.models import Record
 from crm.records import selectors as record_selectors
 from crm.records.filters.stored import FilterValueUnreadable, query_open
 from workflows.models import List, ListBuildChunk, ListMembership
 
 HOLDER = "list"
-CHUNK = 2000  # records per chunk
+CHUNK = 2_000  # records per chunk, at least
+CHUNK_MAX = 10_000  # at most: larger types get CHUNKS chunks of up to this many, for the workers to share
+CHUNKS = 50
 LAST = 2**63 - 1  # the last chunk takes the records created during the build as well
 
 FILTER = ListMembership.Source.FILTER
 Chunk = tuple[int, int, int]  # (build, low, high)
 
 
-def _members_found(the_list: List, numbers: tuple[int, int]) -> list[uuid.UUID]:
-    """Ids of the records numbered within `numbers` that meet the list's filter, for its creator."""
+def _members_found(the_list: List, numbers: tuple[int, int]) -> QuerySet[Record]:
+    """The records numbered within `numbers` that meet the list's filter, for its creator: the
+    sensitive filters are evaluated (decrypted, audited) now, the query is what SQL has left."""
     actor = the_list.created_by
     if actor is None or not actor.is_active:
         raise PermissionDenied("The list's creator is no longer active: save the list's filter again.")
@@ -46,7 +51,7 @@ def _members_found(the_list: List, numbers: tuple[int, int]) -> list[uuid.UUID]:
         records = record_selectors.record_list(
             actor=actor, object_type=the_list.object_type, filters=query, purpose="list", numbers=numbers
         )
-        return list(records.values_list("pk", flat=True))
+        return records.order_by().values("pk")
 
 
 def _fail(the_list: List, error: Exception) -> None:
@@ -58,17 +63,57 @@ def _fail(the_list: List, error: Exception) -> None:
 FAILURES = (PermissionDenied, ValidationError, FilterValueUnreadable)
 
 
+def _chunk_size(total: int) -> int:
+    """Records per chunk: CHUNK, or more for a large type (up to CHUNK_MAX, the fewer chunks the
+    less each one's own cost: its message, transaction, audit events) while leaving CHUNKS chunks
+    to share between the workers."""
+    return max(CHUNK, min(CHUNK_MAX, -(-total // CHUNKS)))
+
+
 def _bounds(the_list: List) -> list[tuple[int, int]]:
-    numbers = list(
-        Record.objects.for_tenant(the_list.tenant_id)
-        .filter(object_type=the_list.object_type)
-        .order_by("number")
-        .values_list("number", flat=True)
-    )
-    starts = numbers[::CHUNK]
+    """(low, high) numbers of the build's chunks: the database numbers the type's records in order
+    and returns the first number of each chunk only (index-only scans), not every record's."""
+    table = Record._meta.db_table
+    tenant, object_type = uuid_to_db(the_list.tenant_id), uuid_to_db(the_list.object_type_id)
+    with connection.cursor() as cursor:
+        where = "tenant_id = %s AND object_type_id = %s"
+        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", [tenant, object_type])  # noqa: S608
+        size = _chunk_size(cursor.fetchone()[0])
+        cursor.execute(
+            f"SELECT number FROM (SELECT number, ROW_NUMBER() OVER (ORDER BY number) AS position "  # noqa: S608
+            f"FROM {table} WHERE {where}) numbered "
+            "WHERE (position - 1) %% %s = 0 ORDER BY number",
+            [tenant, object_type, size],
+        )
+        starts = [number for (number,) in cursor.fetchall()]
     if not starts:
         return []
     return [(low, following - 1) for low, following in itertools.pairwise(starts)] + [(starts[-1], LAST)]
+
+
+def _members_write(the_list: List, build: int, found: QuerySet[Record]) -> int:
+    """Upserts the memberships of the records `found` selects, stamped with the build, in one
+    statement: the ids go from the query to the table without a trip through Python. Returns how
+    many (each record found is inserted or updated once)."""
+    try:
+        select, params = found.query.sql_with_params()
+    except EmptyResultSet:  # the filter ruled every record out before SQL (no candidate left)
+        return 0
+    table = ListMembership._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (list_id, record_id, added_at, source, build) "  # noqa: S608
+            f"SELECT %s, found.pk, %s, %s, %s FROM ({select}) found WHERE true "
+            "ON CONFLICT (list_id, record_id) DO UPDATE SET build = excluded.build",
+            [
+                uuid_to_db(the_list.pk),
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                FILTER,
+                build,
+                *params,
+            ],
+        )
+        return cursor.rowcount
 
 
 @transaction.atomic
@@ -107,22 +152,17 @@ def list_chunk_build(*, list_id: uuid.UUID | str, build: int, low: int, high: in
         chunk = ListBuildChunk.objects.select_for_update().filter(list=the_list, build=build, low=low).first()
         if chunk is None or chunk.done_at is not None:
             return 0
-        ListMembership.objects.bulk_create(
-            [ListMembership(list=the_list, record_id=pk, build=build, source=FILTER) for pk in found],
-            update_conflicts=True,
-            unique_fields=["list", "record"],
-            update_fields=["build"],
-        )
-        chunk.done_at, chunk.matched = timezone.now(), len(found)
+        matched = _members_write(the_list, build, found)
+        chunk.done_at, chunk.matched = timezone.now(), matched
         chunk.save(update_fields=["done_at", "matched"])
         counted = List.objects.filter(pk=the_list.pk, build=build).update(
-            chunks_done=F("chunks_done") + 1, matched=F("matched") + len(found)
+            chunks_done=F("chunks_done") + 1, matched=F("matched") + matched
         )
         if counted:
             fresh = List.objects.get(pk=the_list.pk)
             if fresh.chunks_done >= fresh.chunks_total:
                 _finish(fresh)
-    return len(found)
+    return matched
 
 
 def _finish(the_list: List) -> None:
@@ -146,7 +186,7 @@ def list_record_check(*, record_id: uuid.UUID | str) -> int:
     changed = 0
     for the_list in lists.select_related("object_type", "created_by"):
         try:
-            meets = bool(_members_found(the_list, (record["number"], record["number"])))
+            meets = _members_found(the_list, (record["number"], record["number"])).exists()
         except FAILURES as exc:
             _fail(the_list, exc)
             continue

@@ -291,3 +291,30 @@ def test_archived_records_leave_and_a_bulk_import_rebuilds_active_lists(
     )
     the_list.refresh_from_db()
     assert _members(the_list) == {people[3].pk, imported[1].pk, imported[3].pk} and the_list.member_count == 3
+def test_a_large_type_gets_fewer_larger_chunks_and_a_small_one_chunks_of_chunk(monkeypatch):
+    assert building._chunk_size(5) == building.CHUNK
+    assert building._chunk_size(100_000) == building.CHUNK  # 50 chunks of 2,000
+    assert building._chunk_size(1_000_000) == building.CHUNK_MAX  # 100 chunks of 10,000
+    monkeypatch.setattr(building, "CHUNK", 1)
+    assert building._chunk_size(5) == 1
+
+
+def test_chunks_that_find_nobody_count_and_the_others_find_exactly_the_members(
+    tenant_a_admin, contacts_a, people, monkeypatch
+):
+    # given: one-record chunks; the equality (blind index) leaves most chunks without a candidate
+    monkeypatch.setattr(building, "CHUNK", 1)
+    query = _query(
+        {"propertyName": "nickname", "operator": "EQ", "value": CANARY},
+        {"propertyName": "annual_salary", "operator": "GTE", "value": "30000"},
+    )
+
+    the_list = services.list_create(
+        actor=tenant_a_admin, object_type=contacts_a, name="Few", kind="active", filters=query
+    )
+
+    # then: every chunk done, one member (salary 40,000 and the canary nickname)
+    the_list.refresh_from_db()
+    assert the_list.status == List.Status.DONE and the_list.chunks_done == the_list.chunks_total == 5
+    assert _members(the_list) == {people[3].pk} and the_list.member_count == 1
+    assert sorted(ListBuildChunk.objects.filter(list=the_list).values_list("matched", flat=True)) == [0, 0, 0, 0, 1]

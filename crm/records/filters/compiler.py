@@ -98,13 +98,17 @@ def records_filtered(
 
 
 def _python_terms(actor, records, sql: Q, python, reveal: bool, purpose: str, narrowed: bool) -> Q:
-    """One group's filters that Python answers, on the records its SQL filters leave."""
-    include: list[uuid.UUID] | None = None  # None: every record of `records`
+    """One group's filters that Python answers, on the records its SQL filters leave. The first
+    one that takes a query (a sensitive property: the choke point joins on it) gets the SQL's
+    candidates as a query, not as ids fetched first; the others get the ids left so far."""
+    include: QuerySet | list[uuid.UUID] | None = None  # None: every record of `records`
     if narrowed or sql:
-        include = list(records.filter(sql).values_list("pk", flat=True))
+        include = records.filter(sql).order_by().values_list("pk", flat=True)
     exclude: set[uuid.UUID] = set()
     for term, source in sorted(python, key=lambda pair: pair[1].cost(pair[0].condition)):
-        if include is not None and not include:
+        if isinstance(include, QuerySet) and not source.takes_query:
+            include = list(include)
+        if include is not None and not isinstance(include, QuerySet) and not include:
             return NOTHING
         found = source.ids(actor=actor, condition=term.condition, among=include, reveal=reveal, purpose=purpose)
         if not term.negated:

@@ -39,6 +39,7 @@ class Source:
     """Answers the conditions on one property. `definition` gives its name, label and data type."""
 
     in_sql = True
+    takes_query = False  # `ids` takes `among` as a QuerySet of record ids too
 
     def __init__(self, definition: PropertyDefinition) -> None:
         self.definition = definition
@@ -141,6 +142,7 @@ class SensitiveProperty(Source):
     """A sensitive property: answered by the choke point, which checks, decrypts and audits."""
 
     in_sql = False
+    takes_query = True
 
     def check(self, actor, *, reveal: bool) -> None:
         matching.filter_check(actor, self.definition, reveal=reveal)
