@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "audit", "config", "core", "crm", "sensitive", "workflows"]
+APPS = ["accounts", "audit", "config", "core", "crm", "sensitive", "webhooks", "workflows"]
 CHOKE_POINT = {"sensitive.selectors", "sensitive.services", "sensitive.matching"}
 
 
