@@ -11,8 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "audit", "config", "core", "crm", "reports", "sensitive", "workflows"]
-CHOKE_POINT = {"sensitive.selectors", "sensitive.services", "sensitive.matching", "sensitive.aggregates"}
+APPS = ["accounts", "audit", "config", "core", "crm", "reports", "sensitive", "webhooks", "workflows"]
+CHOKE_POINT = {
+    "sensitive.selectors",
+    "sensitive.services",
+    "sensitive.matching",
+    "sensitive.filter_values",
+    "sensitive.aggregates",
+}
 
 
 def _modules() -> dict[str, Path]:
