@@ -194,6 +194,26 @@ def keyset_unwrap(blob: bytes, master: MasterKey, associated_data: bytes, what: 
         ) from None
 
 
+class SecretUnopenable(MasterKeyUnavailable):
+    """A sealed secret that the master key reached does not open (another key, or changed bytes)."""
+
+
+def secret_seal(secret: bytes, associated_data: bytes) -> tuple[bytes, str]:
+    """A small secret (not a keyset) encrypted by the current master key: (ciphertext, its ref)."""
+    master = master_key()
+    return master.aead.encrypt(secret, associated_data), master.ref
+
+
+def secret_unseal(sealed: bytes, ref: str, associated_data: bytes, what: str) -> bytes:
+    """The secret back; SecretUnopenable when the master key (that of `ref`) doesn't open it, and
+    MasterKeyUnavailable, as for every use of the key, when the key itself can't be had."""
+    master = master_key_for_ref(ref) if ref else master_key()
+    try:
+        return master.aead.decrypt(bytes(sealed), associated_data)
+    except tink.TinkError:
+        raise SecretUnopenable(f"The master key cannot open {what}.") from None
+
+
 # --- MAC keysets ------------------------------------------------------------------------------
 
 # HMAC-SHA256 with a 256-bit tag and no Tink prefix: a tag is 32 bytes, 64 hex digits, the width

@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 import uuid
 
-import tink
 from django.views.decorators.debug import sensitive_variables
 
 from core import master_key as master_keys
@@ -33,14 +32,12 @@ def secret_new() -> str:
 @sensitive_variables("secret")
 def secret_seal(app_id: uuid.UUID, secret: str) -> tuple[bytes, str]:
     """(ciphertext, the master key's ref) to store."""
-    master = master_keys.master_key()
-    return master.aead.encrypt(secret.encode(), AD_PREFIX + app_id.bytes), master.ref
+    return master_keys.secret_seal(secret.encode(), AD_PREFIX + app_id.bytes)
 
 
 @sensitive_variables("secret")
 def secret_open(app_id: uuid.UUID, sealed: bytes, ref: str) -> str:
-    master = master_keys.master_key_for_ref(ref) if ref else master_keys.master_key()
     try:
-        return master.aead.decrypt(bytes(sealed), AD_PREFIX + app_id.bytes).decode()
-    except tink.TinkError:
+        return master_keys.secret_unseal(sealed, ref, AD_PREFIX + app_id.bytes, "a webhook secret").decode()
+    except master_keys.SecretUnopenable:
         raise SecretUnavailable("The app's webhook secret can't be opened with the master key.") from None
