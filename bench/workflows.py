@@ -6,7 +6,8 @@ A fresh database ("bench_workflows", beside DATABASE_URL's) gets `--records` con
 of two set-property steps (plain values; with `--sensitive` the second copies the sensitive salary
 into another sensitive property: a decrypt and an encrypt). `--workers` Celery workers (`-P solo`,
 or prefork with `--concurrency`) are started on CELERY_BROKER_URL (Redis); then every record is
-enrolled at once (enrolment tasks of 500 records, one task per step) and the clock runs until
+enrolled at once (enrolment tasks of 500 records, then one task per step of each batch of 500) and
+the clock runs until
 every enrolment is done. Target: 500 actions per second with two workers.
 
 The last line printed is one JSON object with the figures.

@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.models import Team, User
 from crm.display import display_value
 from crm.models import ObjectType, PropertyDefinition, Record
-from crm.records import archive, services
+from crm.records import archive, services, updates
 from crm.records.visibility import Visibility, visibility_of
 from sensitive import selectors as sensitive_selectors
 from sensitive.permissions import PropertyAccess
@@ -265,6 +265,17 @@ def records_write_bulk(
 ) -> list[Record]:
     """Many new records at once (imports, demo data), all or nothing; errors keyed "row N"."""
     return services.records_bulk_create(actor=actor, object_type=object_type, rows=rows, owners=owners)
+
+
+def records_write_many(
+    *, actor: User, object_type: ObjectType, records: Sequence[Record], values: Sequence[Mapping[str, Any]]
+) -> list[Record]:
+    """Change many records' values at once (a workflow step over a batch), all or nothing: each
+    record must be one the actor may edit (Record.DoesNotExist otherwise), errors keyed "record N"."""
+    visibility = Visibility(actor)
+    if not all(record_permissions(actor=actor, record=record, visibility=visibility).edit for record in records):
+        raise Record.DoesNotExist("No such record.")
+    return updates.records_update_bulk(actor=actor, object_type=object_type, records=records, values=values)
 
 
 def record_delete(*, actor: User, record: Record) -> None:

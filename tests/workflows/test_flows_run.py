@@ -231,13 +231,13 @@ def test_re_enrolment_is_capped_and_the_refusal_recorded(tenant_a_admin, contact
 
 def test_an_action_on_a_deleted_record_is_a_recorded_failure(tenant_a_admin, contacts_a, monkeypatch):
     held = []
-    monkeypatch.setattr(tasks.workflow_step_task, "delay", lambda *args: held.append(args))
+    monkeypatch.setattr(tasks.workflow_steps_task, "delay", lambda *args: held.append(args))
     flow = _flow(tenant_a_admin, contacts_a, [{"type": "set_property", "property": "lastname", "value": "x"}])
     record = make_record(tenant_a_admin, contacts_a, firstname="Gone")
     from crm.records.api import record_delete
 
     record_delete(actor=tenant_a_admin, record=record)
-    ((enrolment_id, index),) = held
+    (([enrolment_id], index),) = held
     assert engine.step_run(enrolment_id=enrolment_id, index=index).kind == engine.END
     enrolment = flow.enrolments.get()
     assert enrolment.status == "failed" and enrolment.error == "Step 1 (set property): The record was deleted."

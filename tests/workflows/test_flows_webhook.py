@@ -101,16 +101,16 @@ def test_a_retry_waits_for_its_backoff(tenant_a_admin, contacts_a, endpoint, mon
     from workflows.automation import tasks
 
     held = []
-    queue = tasks.workflow_step_task.apply_async
+    queue = tasks.workflow_steps_task.apply_async
 
     def later(args=None, kwargs=None, countdown=None, **options):
         if countdown:  # held back: a worker would run it after the countdown
             return held.append((tuple(args), countdown))
         return queue(args, kwargs, **options)
 
-    monkeypatch.setattr(tasks.workflow_step_task, "apply_async", later)
+    monkeypatch.setattr(tasks.workflow_steps_task, "apply_async", later)
     endpoint.answer = 503
     flow = _flow(tenant_a_admin, contacts_a, endpoint.url)
     make_record(tenant_a_admin, contacts_a, firstname="Backoff")
     step = flow.enrolments.get().steps.get()
-    assert step.status == "retrying" and held == [((flow.enrolments.get().pk, 0), engine.BACKOFF[0])]
+    assert step.status == "retrying" and held == [(([flow.enrolments.get().pk], 0), engine.BACKOFF[0])]

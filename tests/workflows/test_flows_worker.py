@@ -17,7 +17,7 @@ from tests.sensitive.test_worker import BROKER, broker, pytestmark  # noqa: F401
 from tests.workflows.conftest import CANARY, CANARY_SALARY
 from tests.workflows.test_worker import _broker_text, _decoded
 from workflows.automation.services import workflow_create
-from workflows.automation.tasks import workflow_step_task
+from workflows.automation.tasks import workflow_steps_task
 from workflows.models import Enrolment, WorkflowTask
 
 
@@ -102,8 +102,8 @@ def test_a_workflow_runs_on_real_workers_and_redis_never_holds_a_sensitive_value
             time.sleep(0.05)
         # a step delivered twice through the broker: its action is not done again
         enrolment = Enrolment.objects.filter(workflow=flow).first()
-        workflow_step_task.delay(enrolment.pk, 3)
-        workflow_step_task.delay(enrolment.pk, 3)
+        workflow_steps_task.delay([enrolment.pk], 3)
+        workflow_steps_task.delay([enrolment.pk], 3)
         time.sleep(3)
         scans.append(_decoded(_broker_text()))
     finally:
@@ -120,7 +120,7 @@ def test_a_workflow_runs_on_real_workers_and_redis_never_holds_a_sensitive_value
     view = record_view(actor=tenant_a_admin, record=record, properties=["salary_copy", "nickname"])
     assert view.readings["nickname"].value == CANARY + "2"
     assert view.readings["salary_copy"].value in (CANARY_SALARY, f"{CANARY_SALARY:,}", str(CANARY_SALARY))
-    assert sum("workflow_step_task" in scan for scan in scans) > 0  # the scans saw the steps' messages
+    assert sum("workflow_steps_task" in scan for scan in scans) > 0  # the scans saw the steps' messages
     for text in [*scans, *logs]:
         _assert_clean(text)
     redis.Redis.from_url(BROKER).delete("unacked", "unacked_index")

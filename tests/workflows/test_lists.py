@@ -291,6 +291,8 @@ def test_archived_records_leave_and_a_bulk_import_rebuilds_active_lists(
     )
     the_list.refresh_from_db()
     assert _members(the_list) == {people[3].pk, imported[1].pk, imported[3].pk} and the_list.member_count == 3
+
+
 def test_a_large_type_gets_fewer_larger_chunks_and_a_small_one_chunks_of_chunk(monkeypatch):
     assert building._chunk_size(5) == building.CHUNK
     assert building._chunk_size(100_000) == building.CHUNK  # 50 chunks of 2,000

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from core.outbound import signed_post
 from crm.models import PropertyDefinition, Record
 from crm.records import selectors as record_selectors
-from crm.records.api import record_views, record_write
+from crm.records.api import record_views, record_write, records_write_many
 from crm.records.filters.stored import FilterValueUnreadable, query_open
 from workflows import services as list_services
 from workflows.automation.definition import PLACEHOLDER, is_copy, placeholders, sources_of
@@ -49,18 +50,35 @@ def _messages(exc: Exception) -> str:
     return " ".join(getattr(exc, "messages", None) or [str(exc)])
 
 
+def _plain_values_many(workflow: Workflow, records: list[Record], names: list[str]) -> dict:
+    """{record id: its values of `names` (all of which must be non-sensitive now), or StepFailed}."""
+    if not names:
+        return {record.pk: {} for record in records}
+    views = {
+        view.record.pk: view
+        for view in record_views(actor=workflow.created_by, records=records, properties=names, purpose="workflow")
+    }
+    found = {}
+    for record in records:
+        view = views.get(record.pk)
+        became = next((name for name in names if name in view.readings), None) if view is not None else None
+        if view is None:
+            found[record.pk] = StepFailed("The workflow's author may no longer see this record.")
+        elif became is not None:
+            found[record.pk] = StepFailed(
+                f"{became} has become sensitive since the workflow was saved; save the workflow again."
+            )
+        else:
+            found[record.pk] = view.values
+    return found
+
+
 def plain_values(workflow: Workflow, record: Record, names: list[str]) -> dict:
     """The record's values of `names`, all of which must be non-sensitive now."""
-    if not names:
-        return {}
-    views = record_views(actor=workflow.created_by, records=[record], properties=names, purpose="workflow")
-    if not views:
-        raise StepFailed("The workflow's author may no longer see this record.")
-    view = views[0]
-    for name in names:
-        if name in view.readings:
-            raise StepFailed(f"{name} has become sensitive since the workflow was saved; save the workflow again.")
-    return view.values
+    found = _plain_values_many(workflow, [record], names)[record.pk]
+    if isinstance(found, StepFailed):
+        raise found
+    return found
 
 
 def _render(text: str, values: dict) -> str:
@@ -88,30 +106,49 @@ def conditions_met(workflow: Workflow, records, stored: dict) -> set:
         raise StepFailed(f"The condition can't be evaluated: {_messages(exc)}") from None
 
 
-def _set_property(workflow: Workflow, record: Record, action: dict) -> Done:
-    name = action["property"]
-    if "sealed" in action:
-        value = literal_open(workflow, action)
-    elif is_copy(action):
-        source = placeholders(action["value"])[0]
-        views = record_views(actor=workflow.created_by, records=[record], properties=[source], purpose="workflow")
-        if not views:
-            raise StepFailed("The workflow's author may no longer see this record.")
-        reading = views[0].readings.get(source)
-        target = PropertyDefinition.objects.filter(object_type=workflow.object_type, name=name).first()
-        if reading is not None and (target is None or not target.is_sensitive):
+def _copied_values(workflow: Workflow, records: list[Record], action: dict) -> dict:
+    name, source = action["property"], placeholders(action["value"])[0]
+    views = {
+        view.record.pk: view
+        for view in record_views(actor=workflow.created_by, records=records, properties=[source], purpose="workflow")
+    }
+    target = PropertyDefinition.objects.filter(object_type=workflow.object_type, name=name).first()
+    found = {}
+    for record in records:
+        view = views.get(record.pk)
+        reading = view.readings.get(source) if view is not None else None
+        if view is None:
+            found[record.pk] = StepFailed("The workflow's author may no longer see this record.")
+        elif reading is not None and (target is None or not target.is_sensitive):
             # The source became sensitive after the workflow was saved: the copy rule holds at run time too.
-            raise StepFailed(f"{source} is sensitive and {name} is not, so its value is not copied there.")
-        if reading is None:
-            value = views[0].values.get(source)
+            found[record.pk] = StepFailed(f"{source} is sensitive and {name} is not, so its value is not copied there.")
+        elif reading is None:
+            found[record.pk] = view.values.get(source)
         elif reading.is_value:
-            value = reading.value
+            found[record.pk] = reading.value
         else:
-            raise StepFailed(f"The workflow's author may no longer view {source}; nothing was copied.")
-    else:
-        value = action.get("value")
-        if isinstance(value, str) and placeholders(value):
-            value = _render(value, plain_values(workflow, record, placeholders(value)))
+            found[record.pk] = StepFailed(f"The workflow's author may no longer view {source}; nothing was copied.")
+    return found
+
+
+def _values_to_set(workflow: Workflow, records: list[Record], action: dict) -> dict:
+    """{record id: the value a set_property step writes to it, or StepFailed}."""
+    if is_copy(action):
+        return _copied_values(workflow, records, action)
+    value = action.get("value")
+    if "sealed" in action:
+        try:
+            value = literal_open(workflow, action)
+        except FilterValueUnreadable:
+            failed = StepFailed("The step's value can no longer be decrypted (its key was shredded).")
+            return {record.pk: failed for record in records}
+    if not (isinstance(value, str) and placeholders(value)):
+        return {record.pk: value for record in records}
+    found = _plain_values_many(workflow, records, placeholders(value))
+    return {pk: v if isinstance(v, StepFailed) else _render(value, v) for pk, v in found.items()}
+
+
+def _write_one(workflow: Workflow, record: Record, name: str, value) -> Done:
     try:
         record_write(actor=workflow.created_by, record=record, values={name: value})
     except ValidationError as exc:
@@ -119,6 +156,35 @@ def _set_property(workflow: Workflow, record: Record, action: dict) -> Done:
     except Record.DoesNotExist:
         raise StepFailed("The workflow's author may no longer change this record.") from None
     return Done(f"Set {name}")
+
+
+def _set_property(workflow: Workflow, record: Record, action: dict) -> Done:
+    value = _values_to_set(workflow, [record], action)[record.pk]
+    if isinstance(value, StepFailed):
+        raise value
+    return _write_one(workflow, record, action["property"], value)
+
+
+def _set_property_many(workflow: Workflow, records: list[Record], action: dict) -> dict:
+    """One bulk write for the batch; if the record layer refuses it (a value invalid for one record,
+    a record no longer editable), each record is written alone and gets its own outcome."""
+    name = action["property"]
+    values = _values_to_set(workflow, records, action)
+    results = {pk: value for pk, value in values.items() if isinstance(value, StepFailed)}
+    ready = [record for record in records if record.pk not in results]
+    try:
+        with transaction.atomic():
+            records_write_many(
+                actor=workflow.created_by,
+                object_type=workflow.object_type,
+                records=ready,
+                values=[{name: values[record.pk]} for record in ready],
+            )
+    except (ValidationError, Record.DoesNotExist):
+        results.update(_one_by_one(lambda record: _write_one(workflow, record, name, values[record.pk]), ready))
+    else:
+        results.update({record.pk: Done(f"Set {name}") for record in ready})
+    return results
 
 
 def _owner(workflow: Workflow, record: Record, who: str) -> User | None:
@@ -174,11 +240,15 @@ def _list(workflow: Workflow, record: Record, action: dict) -> Done:
     return Done(f"Removed from list {the_list.number}" if changed else f"Not in list {the_list.number}")
 
 
-def _branch(workflow: Workflow, record: Record, action: dict, index: int) -> Done:
-    met = record.pk in conditions_met(workflow, Record.objects.filter(pk=record.pk), action.get("conditions", {}))
-    if met:
-        return Done("Condition met")
-    return Done(f"Condition not met: on to step {action['else_step']}", goto=action["else_step"] - 1)
+def _branch_many(workflow: Workflow, records: list[Record], action: dict) -> dict:
+    try:
+        met = conditions_met(
+            workflow, Record.objects.filter(pk__in=[r.pk for r in records]), action.get("conditions", {})
+        )
+    except StepFailed as failed:
+        return {record.pk: failed for record in records}
+    otherwise = Done(f"Condition not met: on to step {action['else_step']}", goto=action["else_step"] - 1)
+    return {record.pk: Done("Condition met") if record.pk in met else otherwise for record in records}
 
 
 def _webhook(workflow: Workflow, record: Record, action: dict) -> Done:
@@ -209,7 +279,23 @@ RUN = {
 }
 
 
-def action_run(workflow: Workflow, record: Record, action: dict, index: int) -> Done:
+def _one_by_one(run, records: list[Record]) -> dict:
+    """{record id: Done or StepFailed}, each record's action in a savepoint of its own."""
+    results = {}
+    for record in records:
+        try:
+            with transaction.atomic():
+                results[record.pk] = run(record)
+        except StepFailed as failed:
+            results[record.pk] = failed
+    return results
+
+
+def actions_run(workflow: Workflow, records: list[Record], action: dict) -> dict:
+    """Runs one step's action for a batch of records: {record id: Done or StepFailed}. Set-property
+    and branch steps take the batch at once; the others go record by record."""
     if action["type"] == "branch":
-        return _branch(workflow, record, action, index)
-    return RUN[action["type"]](workflow, record, action)
+        return _branch_many(workflow, records, action)
+    if action["type"] == "set_property" and len(records) > 1:
+        return _set_property_many(workflow, records, action)
+    return _one_by_one(lambda record: RUN[action["type"]](workflow, record, action), records)

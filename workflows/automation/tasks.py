@@ -33,30 +33,37 @@ def enrol_queue(*, workflow_id, record_ids, event: str) -> None:
 @shared_task(acks_late=True, **RETRIES)
 def workflow_enrol_task(workflow_id: str, record_ids: list, event: str) -> int:
     enrolments = engine.enrol(workflow_id=workflow_id, record_ids=record_ids, event=event)
-    for enrolment_id in enrolments:
-        workflow_step_task.delay(enrolment_id, 0)
+    if enrolments:
+        workflow_steps_task.delay(enrolments, 0)
     return len(enrolments)
 
 
 @shared_task(acks_late=True, **RETRIES)
-def workflow_step_task(enrolment_id: int, index: int) -> str:
-    outcome = engine.step_run(enrolment_id=enrolment_id, index=index)
-    if outcome.kind == engine.NEXT:
-        workflow_step_task.delay(enrolment_id, outcome.step)
-    elif outcome.kind == engine.RETRY:
-        # In-process (no broker) a retry runs at once; with a worker, after the backoff.
-        workflow_step_task.apply_async((enrolment_id, outcome.step), countdown=outcome.countdown)
-    elif outcome.kind == engine.LATER and not _eager():  # in-process, the sweep wakes it
-        workflow_step_task.apply_async((enrolment_id, outcome.step), countdown=outcome.countdown)
-    return outcome.kind
+def workflow_steps_task(enrolment_ids: list, index: int) -> int:
+    """Step `index` of a batch of enrolments (up to CHUNK: those enrolled together move together)."""
+    outcomes = engine.steps_run(enrolment_ids=enrolment_ids, index=index)
+    for outcome in outcomes:
+        ids = list(outcome.enrolment_ids)
+        if outcome.kind == engine.NEXT:
+            workflow_steps_task.delay(ids, outcome.step)
+        elif outcome.kind == engine.RETRY:
+            # In-process (no broker) a retry runs at once; with a worker, after the backoff.
+            workflow_steps_task.apply_async((ids, outcome.step), countdown=outcome.countdown)
+        elif outcome.kind == engine.LATER and not _eager():  # in-process, the sweep wakes it
+            workflow_steps_task.apply_async((ids, outcome.step), countdown=outcome.countdown)
+    return len(enrolment_ids)
 
 
 @shared_task(acks_late=True)
 def workflows_wake_task() -> int:
     """The schedule: waits that are over, and steps whose message was lost, run again."""
     due = engine.enrolments_due()
+    by_step: dict[int, list] = {}
     for enrolment_id, step in due:
-        workflow_step_task.delay(enrolment_id, step)
+        by_step.setdefault(step, []).append(enrolment_id)
+    for step, ids in by_step.items():
+        for start in range(0, len(ids), CHUNK):
+            workflow_steps_task.delay(ids[start : start + CHUNK], step)
     return len(due)
 
 
