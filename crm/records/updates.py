@@ -3,7 +3,7 @@
 record_update's rules, paid once per batch instead of once per record: the rows are locked and
 written in one UPDATE, their change-log entries (django-auditlog's, which a bulk write does not
 trigger) go in one insert, one audit event names them all, and record_changed is sent once per set
-of changed properties. Sensitive values still go through the choke point record by record.
+of changed properties; the sensitive values go through the choke point in one bulk write.
 """
 
 from __future__ import annotations
@@ -85,8 +85,7 @@ def records_update_bulk(
         by_changes[tuple(sorted(changed + list(sensitive)))].append(current.pk)
     _rows_write(changed_rows)
     LogEntry.objects.bulk_create([entry for entry in entries if entry is not None], batch_size=1000)
-    for record, sensitive in sensitive_rows:
-        sensitive_services.values_write(actor=actor, record=record, values=sensitive)
+    sensitive_services.values_write_many(actor=actor, rows=sensitive_rows)
     names = {name for cleaned in cleaned_rows for name in cleaned}
     _record_event(actor, AuditEvent.Kind.RECORD_UPDATED, object_type, [r.pk for r in changed_rows], names)
     for changed, record_ids in by_changes.items():

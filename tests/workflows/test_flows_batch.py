@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from audit.models import AuditEvent
 from crm.records import services as record_services
 from crm.records.api import record_view, records_write_bulk
+from sensitive.models import SensitiveValue
 from tests.factories import make_property
 from workflows.automation import engine, tasks
 from workflows.automation.services import workflow_create
@@ -38,9 +39,11 @@ def test_a_batch_of_enrolments_is_written_once_and_each_record_keeps_its_history
             {"type": "set_property", "property": "annual_salary", "value": 52_000},
         ],
     )
-    records = _contacts(tenant_a_admin, contacts_a, [f"N{i}" for i in range(30)])
+    rows = [{"firstname": f"N{i}", **({"annual_salary": 1_000 + i} if i % 2 else {})} for i in range(30)]
+    records = records_write_bulk(actor=tenant_a_admin, object_type=contacts_a, rows=rows)
 
     assert Enrolment.objects.filter(workflow=flow, status="done").count() == 30
+    assert SensitiveValue.objects.filter(record__in=records).count() == 30  # replaced where there was one
     for record in records[:3]:
         record.refresh_from_db()
         view = record_view(actor=tenant_a_admin, record=record, properties=["lifecyclestage", "annual_salary"])
