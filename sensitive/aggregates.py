@@ -10,17 +10,19 @@ a million ids for numbers that name none of them), and never a value.
 
 Values are read in one SQL statement (joined with the records' query, so the database does the
 narrowing) and decrypted in chunks with the batch AEAD (sensitive/tink_bulk.py); the caller gets
-(record id bytes, value) pairs as a stream and keeps only what it sums.
+(record id bytes, value) pairs as a stream and keeps only what it sums. A count by a searchable
+enumeration needs no decryption at all: option_counts counts the blind indexes in SQL.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 from audit import services as audit_services
@@ -74,6 +76,51 @@ def values_over(
     except keys.TenantKeysDestroyed:
         tenant_keys = None
     return _stream(definition, tenant_keys, records, with_ids)
+
+
+@sensitive_variables()
+def option_counts(
+    *, actor, definition: PropertyDefinition, records: QuerySet[Record], purpose: str = "report", details=None
+) -> Counter | None:
+    """{option: how many of `records` hold it} of a searchable sensitive enumeration, counted in SQL
+    by blind index, nothing decrypted; None when the index can't tell every value apart (two options
+    share an index, a value has none) and values_over must decrypt them. The options of a sensitive
+    enumeration can't be removed while held, so every stored value is one of them."""
+    if definition.data_type != PropertyDefinition.DataType.ENUMERATION or not definition.searchable:
+        return None
+    if definition.values_moving:
+        return None
+    aggregate_check(actor, definition)
+    try:
+        tenant_keys = keys.tenant_keys(definition.tenant_id)
+    except keys.TenantKeysDestroyed:
+        return None
+    option_of: dict[int, str] = {}
+    for option in definition.option_values:
+        for index in crypto.blind_index_candidates(tenant_keys, definition.id, option):
+            if option_of.setdefault(index, option) != option:
+                return None
+    held = (
+        SensitiveValue.objects.filter(
+            property=definition, tenant_id=definition.tenant_id, record_id__in=records.order_by().values("pk")
+        )
+        .order_by()
+        .values_list("blind_index")
+        .annotate(n=Count("pk"))
+    )
+    counts: Counter = Counter()
+    for index, n in held:
+        if index not in option_of:
+            return None
+        counts[option_of[index]] += n
+    audit_services.event_record(
+        kind=AuditEvent.Kind.SENSITIVE_READ,
+        actor=actor,
+        object_type=definition.object_type.name,
+        property_names=[definition.name],
+        details={"purpose": purpose, "counted_by": "blind index", **(details or {})},
+    )
+    return counts
 
 
 def _stream(definition: PropertyDefinition, tenant_keys, records: QuerySet[Record], with_ids: bool) -> Iterator[list]:

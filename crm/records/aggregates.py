@@ -24,7 +24,7 @@ from crm.models import PropertyDefinition, Record
 from crm.records.filters.query import FilterQuery
 from crm.records.filters.resolvers import source_for
 from crm.selectors import property_definitions_by_name
-from sensitive.aggregates import aggregate_check, values_over
+from sensitive.aggregates import aggregate_check, option_counts, values_over
 
 MEASURES = ("count", "sum", "avg", "min", "max")
 BUCKETS = ("none", "day", "week", "month", "quarter")
@@ -209,8 +209,17 @@ def _in_memory(actor, records, measure, measured, group_by, bucket, bucket_prope
         """The values only, a decrypted chunk at a time."""
         return values_over(actor=actor, definition=definition, records=records, details=details, with_ids=False)
 
+    def counts(definition):
+        """{value: count}, off the blind index where it tells every option apart, else decrypted."""
+        found = option_counts(actor=actor, definition=definition, records=records, details=details)
+        if found is None:
+            found = Counter()
+            for chunk in chunks(definition):  # Counter's C loop over each chunk's values
+                found.update(chunk)
+        return found
+
     if not columns:
-        return _sensitive_only(records, measured, group_by, stream, chunks)
+        return _sensitive_only(records, measured, group_by, stream, counts)
     names = list(columns)
     rows: dict[bytes, list] = {}
     for pk, *values in records.annotate(**columns).values_list("pk", *names).iterator(chunk_size=10_000):
@@ -233,7 +242,7 @@ def _in_memory(actor, records, measure, measured, group_by, bucket, bucket_prope
     return list(groups.values())
 
 
-def _sensitive_only(records, measured, group_by, stream, chunks) -> list[Group]:
+def _sensitive_only(records, measured, group_by, stream, counts) -> list[Group]:
     """No plain column: a count by the sensitive group needs no per-record row at all (the
     benchmark's million records are counted straight off the stream)."""
     total = records.count()
@@ -243,13 +252,10 @@ def _sensitive_only(records, measured, group_by, stream, chunks) -> list[Group]:
             group.add(value)
         return [group]
     if measured is None:
-        values: Counter = Counter()
-        for chunk in chunks(group_by):  # Counter's C loop over each chunk's values
-            values.update(chunk)
-        counts: Counter = Counter()
-        for value, n in values.items():
-            counts[_key(value)] += n
-        groups = [Group(key=key, bucket=None, count=n) for key, n in counts.items() if key is not None]
+        tally: Counter = Counter()
+        for value, n in counts(group_by).items():
+            tally[_key(value)] += n
+        groups = [Group(key=key, bucket=None, count=n) for key, n in tally.items() if key is not None]
     else:
         keyed = {rid: _key(value) for rid, value in stream(group_by)}
         by_key: dict[str | None, Group] = {}
