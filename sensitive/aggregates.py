@@ -30,7 +30,7 @@ from audit.models import AuditEvent
 from core.db import binary_cursor
 from crm.models import PropertyDefinition, Record
 from sensitive import crypto, keys
-from sensitive.matching import FilterRefused, filter_check
+from sensitive.matching import FilterRefused, filter_check, option_indexes
 from sensitive.models import SensitiveValue
 
 logger = logging.getLogger(__name__)
@@ -83,23 +83,18 @@ def option_counts(
     *, actor, definition: PropertyDefinition, records: QuerySet[Record], purpose: str = "report", details=None
 ) -> Counter | None:
     """{option: how many of `records` hold it} of a searchable sensitive enumeration, counted in SQL
-    by blind index, nothing decrypted; None when the index can't tell every value apart (two options
-    share an index, a value has none) and values_over must decrypt them. The options of a sensitive
-    enumeration can't be removed while held, so every stored value is one of them."""
-    if definition.data_type != PropertyDefinition.DataType.ENUMERATION or not definition.searchable:
-        return None
-    if definition.values_moving:
+    by blind index, nothing decrypted (matching.option_indexes); None when the index can't tell every
+    value apart (two options share an index, a value has none) and values_over must decrypt them."""
+    if definition.values_moving or not definition.searchable:
         return None
     aggregate_check(actor, definition)
     try:
         tenant_keys = keys.tenant_keys(definition.tenant_id)
     except keys.TenantKeysDestroyed:
         return None
-    option_of: dict[int, str] = {}
-    for option in definition.option_values:
-        for index in crypto.blind_index_candidates(tenant_keys, definition.id, option):
-            if option_of.setdefault(index, option) != option:
-                return None
+    option_of = option_indexes(tenant_keys, definition)
+    if option_of is None:
+        return None
     held = (
         SensitiveValue.objects.filter(
             property=definition, tenant_id=definition.tenant_id, record_id__in=records.order_by().values("pk")

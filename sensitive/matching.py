@@ -85,7 +85,9 @@ def record_ids_where(
     their ids travelling to Python and back: a list build's chunk of 10,000 records).
 
     EQ and IN on a searchable property fetch candidates by blind index and confirm them by
-    decrypting (a truncated index matches unrelated values too); HAS_PROPERTY decrypts nothing;
+    decrypting (a truncated index matches unrelated values too), except on an enumeration whose
+    options the index tells apart (option_indexes): there the index is the answer. HAS_PROPERTY
+    decrypts nothing;
     every other operator decrypts the candidates' values in chunks. One audit event names the
     matching records (a reveal on a highly sensitive property).
     """
@@ -114,8 +116,12 @@ def record_ids_where(
             indexes = set().union(
                 *(crypto.blind_index_candidates(tenant_keys, definition.id, v) for v in condition.values)
             )
-        values = _decrypted(definition, tenant_keys, wanted, indexes, records)
-        matches = [uuid.UUID(bytes=rid) for rid, value in values if holds(value)]
+        if indexes is not None and _index_is_exact(definition, tenant_keys, indexes, condition):
+            rows = _rows(definition, wanted, indexes, ciphertexts=False, records=records)
+            matches = [uuid.UUID(bytes=rid) for rid, _ in rows if wanted is None or rid in wanted]
+        else:
+            values = _decrypted(definition, tenant_keys, wanted, indexes, records)
+            matches = [uuid.UUID(bytes=rid) for rid, value in values if holds(value)]
     if definition.values_moving:
         matches = list(dict.fromkeys([*matches, *(pk for pk, value in _pending(definition, wanted) if holds(value))]))
     _audit(actor, definition, matches, purpose)
@@ -143,6 +149,30 @@ def values_of(
                 found[at[pk.bytes]] = value
     _audit(actor, definition, list(record_ids), purpose)
     return found
+
+
+def option_indexes(tenant_keys, definition: PropertyDefinition) -> dict[int, str] | None:
+    """{blind index: option} of a searchable enumeration, under every key of the PRF keyset; None
+    when two options share an index. Every stored value of a sensitive enumeration is one of its
+    options (validated when written; an option can't be removed while held, on a sensitive property
+    not at all), so where the options' indexes differ, a value's index names it."""
+    if definition.data_type != PropertyDefinition.DataType.ENUMERATION or not definition.searchable:
+        return None
+    option_of: dict[int, str] = {}
+    for option in definition.option_values:
+        for index in crypto.blind_index_candidates(tenant_keys, definition.id, option):
+            if option_of.setdefault(index, option) != option:
+                return None
+    return option_of
+
+
+def _index_is_exact(definition: PropertyDefinition, tenant_keys, indexes: set[int], condition: Condition) -> bool:
+    """Whether the blind index alone answers an EQ or IN: every option it matches is a wanted one."""
+    option_of = option_indexes(tenant_keys, definition)
+    if option_of is None:
+        return False
+    wanted = {crypto.normalise(value) for value in condition.values}
+    return all(crypto.normalise(option_of[index]) in wanted for index in indexes if index in option_of)
 
 
 def _tenant_keys(definition: PropertyDefinition):

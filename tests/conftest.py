@@ -254,3 +254,14 @@ def _fresh_audit_chain_keys():
     chain_keys.forget_cached_keys()
     yield
     chain_keys.forget_cached_keys()
+
+
+@pytest.fixture
+def decryptions(monkeypatch):
+    """How many values each batch decryption took (the real decryption still runs): a test that
+    asserts a path decrypts nothing, or what it decrypts."""
+    from sensitive import crypto
+
+    calls, real = [], crypto.decrypt_many
+    monkeypatch.setattr(crypto, "decrypt_many", lambda keys, items: calls.append(len(items)) or real(keys, items))
+    return calls

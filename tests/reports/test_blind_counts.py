@@ -6,7 +6,6 @@ import pytest
 from audit.models import AuditEvent
 from crm.records.selectors import record_list
 from reports import selectors
-from sensitive import crypto
 from sensitive.aggregates import option_counts
 from sensitive.matching import FilterRefused
 from tests.reports.conftest import make_report
@@ -16,40 +15,26 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {("Calm", ""): 5, ("Tense", ""): 2, ("(no value)", ""): 1}
 
 
-@pytest.fixture
-def decrypted(monkeypatch):
-    """How many values the run decrypted (the real decryption still runs)."""
-    calls = []
-    real = crypto.decrypt_many
-
-    def counting(keys, items):
-        calls.append(len(items))
-        return real(keys, items)
-
-    monkeypatch.setattr(crypto, "decrypt_many", counting)
-    return calls
-
-
 def _counts(actor, report):
     result = selectors.report_run(viewer=actor, report=report)
     return {(row.group, row.bucket): row.count for row in result.rows}
 
 
-def test_a_count_by_a_searchable_sensitive_enumeration_decrypts_nothing(tenant_a_admin, contacts_a, crowd, decrypted):
+def test_a_count_by_a_searchable_sensitive_enumeration_decrypts_nothing(tenant_a_admin, contacts_a, crowd, decryptions):
     report = make_report(tenant_a_admin, contacts_a, group_by="mood")
 
     assert _counts(tenant_a_admin, report) == EXPECTED
-    assert decrypted == []
+    assert decryptions == []
     read = AuditEvent.objects.filter(kind=AuditEvent.Kind.SENSITIVE_READ, property_names=["mood"]).latest("id")
     assert read.details["counted_by"] == "blind index" and read.details["purpose"] == "report"
 
 
-def test_options_sharing_a_blind_index_are_decrypted_instead(tenant_a_admin, contacts_a, crowd, decrypted, settings):
+def test_options_sharing_a_blind_index_are_decrypted_instead(tenant_a_admin, contacts_a, crowd, decryptions, settings):
     settings.SENSITIVE_BLIND_INDEX_BITS = 0  # every value's index is 0: the index tells no option apart
     report = make_report(tenant_a_admin, contacts_a, group_by="mood")
 
     assert _counts(tenant_a_admin, report) == EXPECTED
-    assert sum(decrypted) == 7
+    assert sum(decryptions) == 7
 
 
 def test_the_blind_count_needs_the_view_grant(tenant_a_admin, contacts_a, crowd, mood, member_a, granted):

@@ -95,3 +95,46 @@ def test_a_tampered_candidate_is_logged_and_the_others_still_match(patients, ten
 
     assert found == [patients[2].pk]
     assert f"annual_salary of record {patients[0].pk} cannot be decrypted" in caplog.text
+
+
+@pytest.fixture
+def residency(tenant_a_admin, contacts_a):
+    options = [{"value": v, "label": v.title()} for v in ("citizen", "resident", "visitor", "student")]
+    return services.property_definition_create(
+        actor=tenant_a_admin,
+        object_type=contacts_a,
+        name="residency",
+        label="Residency",
+        data_type="enumeration",
+        options=options,
+        sensitivity="sensitive",
+        searchable=True,
+    )
+
+
+def _residents(actor, contacts, values):
+    rows = [{"firstname": f"R{i}", **({"residency": v} if v else {})} for i, v in enumerate(values)]
+    return record_services.records_bulk_create(actor=actor, object_type=contacts, rows=rows)
+
+
+def test_equality_on_an_enumeration_whose_options_the_index_tells_apart_decrypts_nothing(
+    tenant_a_admin, contacts_a, residency, decryptions
+):
+    records = _residents(tenant_a_admin, contacts_a, ["citizen", "visitor", "citizen", None, "student"])
+
+    found = selectors.record_ids_matching(actor=tenant_a_admin, definition=residency, value="citizen")
+
+    assert set(found) == {records[0].pk, records[2].pk}
+    assert decryptions == []
+
+
+def test_equality_on_an_enumeration_whose_options_share_an_index_is_confirmed_by_decrypting(
+    tenant_a_admin, contacts_a, residency, decryptions, settings
+):
+    settings.SENSITIVE_BLIND_INDEX_BITS = 0  # every option's index is 0
+    records = _residents(tenant_a_admin, contacts_a, ["citizen", "visitor", "citizen", None, "student"])
+
+    found = selectors.record_ids_matching(actor=tenant_a_admin, definition=residency, value="citizen")
+
+    assert set(found) == {records[0].pk, records[2].pk}
+    assert sum(decryptions) == 4
