@@ -235,6 +235,7 @@ def value_reveal(*, actor, record: Record, name: str) -> Reading:
 @sensitive_variables()
 def record_ids_matching(*, actor, definition: PropertyDefinition, value: Any, reveal: bool = False) -> list[uuid.UUID]:
     """Records whose `definition` value equals `value`: an EQ filter of sensitive.matching (blind
-    index when searchable, confirmed by decrypting; a reveal on a highly sensitive property)."""
+    index when searchable, confirmed by decrypting unless the index tells an enumeration's options
+    apart; a reveal on a highly sensitive property)."""
     condition = Condition(Operator.EQ, (clean_value(definition, value),))
     return matching.record_ids_where(actor=actor, definition=definition, condition=condition, reveal=reveal)

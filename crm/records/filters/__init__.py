@@ -6,7 +6,8 @@ the operators EQ NEQ LT LTE GT GTE BETWEEN IN NOT_IN HAS_PROPERTY NOT_HAS_PROPER
 NOT_CONTAINS_TOKEN (sensitive/conditions.py defines each). Three ways to an answer:
 
 - SQL on the record for built-in and non-sensitive properties (sources.py);
-- the blind index for EQ and IN on searchable sensitive properties, candidates confirmed by decrypting;
+- the blind index for EQ and IN on searchable sensitive properties, candidates confirmed by decrypting
+  (not needed on an enumeration whose options the index tells apart);
 - decryption in batches for every other operator on sensitive properties, after SQL has narrowed
   the candidates (compiler.py).
 
