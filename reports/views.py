@@ -18,8 +18,8 @@ from crm.records.filters.stored import FilterValueUnreadable, query_shown
 from crm.selectors import object_type_list
 from reports import export, selectors, services
 from reports.models import Report
+from workflows.filter_rows import ROWS, filter_groups_of
 from workflows.selectors import list_get, list_list
-from workflows.views import ROWS, _rows_of
 
 
 def _report_or_404(request: HttpRequest, report_id) -> Report:
@@ -61,7 +61,7 @@ def _spec(request: HttpRequest, types: list, with_filters: bool) -> services.Rep
     else:
         spec.object_type = next((t for t in types if t.name == source.removeprefix("type:")), None)
     if with_filters:
-        spec.filters = query_parse(_rows_of(data))
+        spec.filters = query_parse(filter_groups_of(data))
     return spec
 
 

@@ -15,9 +15,9 @@ from crm.records import api as records
 from crm.records.filters import Operator, query_parse
 from crm.selectors import object_type_list, property_definitions
 from workflows import selectors, services
+from workflows.filter_rows import ROWS, filter_groups_of
 from workflows.models import List
 
-ROWS = 6  # filter rows of the builder
 MEMBER_PAGE = 50
 MEMBER_COLUMNS = 3
 
@@ -48,22 +48,6 @@ def list_detail(request: HttpRequest, number: int) -> HttpResponse:
     return render(request, "workflows/list_detail.html", context)
 
 
-def _rows_of(data) -> list[dict]:
-    """The builder's rows as filterGroups: rows with the same group number are AND'ed."""
-    groups: dict[str, list[dict]] = {}
-    for i in range(ROWS):
-        name = (data.get(f"property_{i}") or "").strip()
-        if not name:
-            continue
-        f = {"propertyName": name, "operator": data.get(f"operator_{i}") or "EQ"}
-        if data.get(f"value_{i}"):
-            f["value"] = data.get(f"value_{i}")
-        if data.get(f"high_{i}"):
-            f["highValue"] = data.get(f"high_{i}")
-        groups.setdefault(data.get(f"group_{i}") or "1", []).append(f)
-    return [{"filters": filters} for _, filters in sorted(groups.items())]
-
-
 @login_required
 @never_cache
 @sensitive_post_parameters()  # filter values may be sensitive: none of them in an error report
@@ -77,7 +61,7 @@ def list_create(request: HttpRequest) -> HttpResponse:
             if object_type is None:
                 raise ValidationError({"object_type": "Choose an object type."})
             kind = request.POST.get("kind", List.Kind.STATIC)
-            query = query_parse(_rows_of(request.POST)) if kind == List.Kind.ACTIVE else None
+            query = query_parse(filter_groups_of(request.POST)) if kind == List.Kind.ACTIVE else None
             the_list = services.list_create(
                 actor=request.user, object_type=object_type, name=request.POST.get("name", ""), kind=kind, filters=query
             )
