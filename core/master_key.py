@@ -17,6 +17,7 @@ from pathlib import Path
 
 import tink
 from django.conf import settings
+from django.dispatch import Signal
 from tink import aead, mac, secret_key_access
 from tink.proto import tink_pb2
 
@@ -198,9 +199,16 @@ class SecretUnopenable(MasterKeyUnavailable):
     """A sealed secret that the master key reached does not open (another key, or changed bytes)."""
 
 
-def secret_seal(secret: bytes, associated_data: bytes) -> tuple[bytes, str]:
-    """A small secret (not a keyset) encrypted by the current master key: (ciphertext, its ref)."""
-    master = master_key()
+# Sent by the master key's rotation (sensitive.rotation), with `target` (a MasterKey), after the
+# keysets are re-wrapped and before the old key is retired: whoever sealed a secret seals it again
+# under `target` (an exception stops the rotation with the old key still there).
+master_key_rotated = Signal()
+
+
+def secret_seal(secret: bytes, associated_data: bytes, master: MasterKey | None = None) -> tuple[bytes, str]:
+    """A small secret (not a keyset) encrypted by the master key (the current one unless given):
+    (ciphertext, the key's ref)."""
+    master = master or master_key()
     return master.aead.encrypt(secret, associated_data), master.ref
 
 

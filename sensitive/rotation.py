@@ -22,6 +22,7 @@ from audit import services as audit_services
 from audit.models import AuditEvent
 from core.db import rows_update_from
 from core.exceptions import ApplicationError
+from core.master_key import master_key_rotated
 from crm.models import PropertyDefinition
 from sensitive import crypto, keys
 from sensitive.models import SensitiveValue, TenantKeyset
@@ -237,6 +238,7 @@ def master_key_rotate(*, to_uri: str | None = None, progress: Progress | None = 
         if progress:
             progress(1)
     chain_keys.chain_keys_rewrap(target=target)  # the audit chains' MAC keys too
+    master_key_rotated.send(sender=None, target=target)  # and secrets sealed above (webhooks)
     if to_uri is None:
         path = Path(configured.removeprefix("file://"))
         handle = keys.read_master_key_file(path)

@@ -129,6 +129,21 @@ def webhook_secret_rotate(*, actor: User | None, app: PrivateApp) -> str:
     return secret
 
 
+@sensitive_variables("secret")
+def webhook_secrets_reseal(*, target) -> int:
+    """Every app's signing secret sealed again under `target` (the master key's rotation); the
+    secrets stay as they are. Resumable: a second run seals them again."""
+    resealed = 0
+    for pk in WebhookSettings.objects.exclude(secret_sealed=b"").values_list("pk", flat=True):
+        with transaction.atomic():
+            found = WebhookSettings.objects.select_for_update().get(pk=pk)
+            secret = webhook_secret_of(found)
+            found.secret_sealed, found.secret_ref = signing_secrets.secret_seal(found.app_id, secret, target)
+            found.save(update_fields=["secret_sealed", "secret_ref"])
+        resealed += 1
+    return resealed
+
+
 def webhook_secret_of(found: WebhookSettings) -> str:
     """The secret to sign with (a worker, in memory only)."""
     return signing_secrets.secret_open(found.app_id, found.secret_sealed, found.secret_ref)

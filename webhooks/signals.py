@@ -15,9 +15,11 @@ import uuid
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
+from core.master_key import master_key_rotated
 from crm.models import Record
 from crm.records import events as record_events
 from webhooks.events import subscriptions_matching
+from webhooks.services import webhook_secrets_reseal
 from webhooks.tasks import webhooks_change_task
 
 logger = logging.getLogger(__name__)
@@ -63,3 +65,8 @@ def _record_changed(sender, *, tenant_id, object_type_id, record_ids, change, pr
         )
     except Exception as exc:  # the change is committed: a broker outage must not fail it
         logger.error("webhook events of a %s change not queued: %s", change, type(exc).__name__)
+
+
+@receiver(master_key_rotated, dispatch_uid="webhooks.master_key_rotated")
+def _master_key_rotated(sender, *, target, **kwargs) -> None:
+    webhook_secrets_reseal(target=target)

@@ -30,9 +30,9 @@ def secret_new() -> str:
 
 
 @sensitive_variables("secret")
-def secret_seal(app_id: uuid.UUID, secret: str) -> tuple[bytes, str]:
+def secret_seal(app_id: uuid.UUID, secret: str, master: master_keys.MasterKey | None = None) -> tuple[bytes, str]:
     """(ciphertext, the master key's ref) to store."""
-    return master_keys.secret_seal(secret.encode(), AD_PREFIX + app_id.bytes)
+    return master_keys.secret_seal(secret.encode(), AD_PREFIX + app_id.bytes, master)
 
 
 @sensitive_variables("secret")
