@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection
@@ -96,7 +96,7 @@ def record_ids_where(
     if isinstance(among, QuerySet):
         if connection.vendor == "postgresql" and not definition.values_moving:
             try:
-                records = among.query.sql_with_params()
+                records = Candidates(*among.query.sql_with_params(), *_numbers_of(among))
             except EmptyResultSet:
                 return []
             among = None
@@ -151,6 +151,19 @@ def values_of(
     return found
 
 
+class Candidates(NamedTuple):
+    """The SQL of the candidate records' ids, and of their numbers (PostgreSQL)."""
+
+    sql: str
+    params: Sequence
+    numbers_sql: str
+    numbers_params: Sequence
+
+
+def _numbers_of(among: QuerySet) -> tuple[str, Sequence]:
+    return among.values_list("number", flat=True).query.sql_with_params()
+
+
 def option_indexes(tenant_keys, definition: PropertyDefinition) -> dict[int, str] | None:
     """{blind index: option} of a searchable enumeration, under every key of the PRF keyset; None
     when two options share an index. Every stored value of a sensitive enumeration is one of its
@@ -199,7 +212,7 @@ def _decrypted(
     tenant_keys,
     wanted: Collection[bytes] | None,
     indexes: set[int] | None,
-    records: tuple[str, Sequence] | None = None,
+    records: Candidates | None = None,
 ) -> Iterator[tuple[bytes, Any]]:
     """(record id bytes, value) of the values among `wanted` (None: all, or those of `records`),
     decrypted CHUNK at a time; a value that does not decrypt is logged and left out."""
@@ -227,7 +240,7 @@ def _rows(
     wanted: Collection[bytes] | None,
     indexes: set[int] | None,
     ciphertexts: bool = True,
-    records: tuple[str, Sequence] | None = None,
+    records: Candidates | None = None,
 ) -> list[tuple[bytes, bytes | None]]:
     """(record id bytes, ciphertext) of the property's values: those with one of `indexes` (a blind
     index lookup), or of the `wanted` records when few, or all of them, of the records that the
@@ -264,11 +277,18 @@ def _rows(
         if indexes is not None:
             where += " AND s.blind_index = ANY(%s)"
             params.append(sorted(indexes))
-        if records is not None:
+        if records is not None and indexes is not None:
+            # The candidates' numbers bound a range of the (property, blind index, number) index:
+            # a list build's chunk reads its matches off one index range, then keeps its records'.
+            numbers = records.numbers_sql  # the ORM's SQL of the candidates, with placeholders only
+            lowest, highest = (f"(SELECT {f}(n.number) FROM ({numbers}) n)" for f in ("min", "max"))  # noqa: S608
+            where += f" AND s.record_number BETWEEN {lowest} AND {highest} AND s.record_id IN ({records.sql})"
+            params.extend([*records.numbers_params, *records.numbers_params, *records.params])
+        elif records is not None:
             # ANY(ARRAY(...)): the ids are gathered first and looked up in the (record, property)
             # index; as IN (...) the planner hashes them against every value of the property.
-            where += f" AND s.record_id = ANY(ARRAY({records[0]}))"
-            params.extend(records[1])
+            where += f" AND s.record_id = ANY(ARRAY({records.sql}))"
+            params.extend(records.params)
         elif indexes is not None and wanted is not None and len(wanted) <= FETCH_BY_ID_MAX:
             # Candidates among a few records: the planner picks the blind index or the records'
             # ids, whichever finds fewer rows (an option held by an eighth of a million records

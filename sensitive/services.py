@@ -166,8 +166,18 @@ def values_write_many(*, actor, rows: Sequence[tuple[Record, Mapping[str, Any]]]
     return written
 
 
-COLUMNS = ["tenant_id", "record_id", "property_id", "ciphertext", "key_id", "blind_index", "blind_key_id", "updated_at"]
-PG_TYPES = ["uuid", "uuid", "uuid", "bytea", "int8", "int4", "int8", "timestamptz"]
+COLUMNS = [
+    "tenant_id",
+    "record_id",
+    "record_number",
+    "property_id",
+    "ciphertext",
+    "key_id",
+    "blind_index",
+    "blind_key_id",
+    "updated_at",
+]
+PG_TYPES = ["uuid", "uuid", "int8", "uuid", "bytea", "int8", "int4", "int8", "timestamptz"]
 
 
 class _RawInsert:
@@ -201,6 +211,7 @@ class _RawInsert:
             (
                 to_db(record.tenant_id),
                 to_db(record.pk),
+                record.number,
                 to_db(definition.id),
                 ciphertext,
                 crypto.key_id_of(ciphertext),

@@ -28,6 +28,7 @@ def value_row_new(tenant_keys, record: Record, definition: PropertyDefinition, v
     return SensitiveValue(
         tenant_id=record.tenant_id,
         record_id=record.pk,
+        record_number=record.number,
         property_id=definition.id,
         ciphertext=ciphertext,
         key_id=crypto.key_id_of(ciphertext),
