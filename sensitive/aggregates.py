@@ -30,8 +30,9 @@ from audit.models import AuditEvent
 from core.db import binary_cursor
 from crm.models import PropertyDefinition, Record
 from sensitive import crypto, keys
-from sensitive.matching import FilterRefused, filter_check, option_indexes
+from sensitive.matching import FilterRefused, filter_check
 from sensitive.models import SensitiveValue
+from sensitive.option_index import option_indexes
 
 logger = logging.getLogger(__name__)
 CHUNK = 10_000  # values decrypted at a time
@@ -83,7 +84,7 @@ def option_counts(
     *, actor, definition: PropertyDefinition, records: QuerySet[Record], purpose: str = "report", details=None
 ) -> Counter | None:
     """{option: how many of `records` hold it} of a searchable sensitive enumeration, counted in SQL
-    by blind index, nothing decrypted (matching.option_indexes); None when the index can't tell every
+    by blind index, nothing decrypted (option_index.py); None when the index can't tell every
     value apart (two options share an index, a value has none) and values_over must decrypt them."""
     if definition.values_moving or not definition.searchable:
         return None

@@ -29,6 +29,7 @@ from crm.models import PropertyDefinition, Record
 from sensitive import crypto, keys
 from sensitive.conditions import BLIND_INDEX_OPERATORS, Condition, Operator, predicate
 from sensitive.models import SensitiveValue
+from sensitive.option_index import index_is_exact
 from sensitive.permissions import PropertyAccess
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def record_ids_where(
 
     EQ and IN on a searchable property fetch candidates by blind index and confirm them by
     decrypting (a truncated index matches unrelated values too), except on an enumeration whose
-    options the index tells apart (option_indexes): there the index is the answer. HAS_PROPERTY
+    options the index tells apart (option_index.py): there the index is the answer. HAS_PROPERTY
     decrypts nothing;
     every other operator decrypts the candidates' values in chunks. One audit event names the
     matching records (a reveal on a highly sensitive property).
@@ -116,7 +117,7 @@ def record_ids_where(
             indexes = set().union(
                 *(crypto.blind_index_candidates(tenant_keys, definition.id, v) for v in condition.values)
             )
-        if indexes is not None and _index_is_exact(definition, tenant_keys, indexes, condition):
+        if indexes is not None and index_is_exact(definition, tenant_keys, indexes, condition):
             rows = _rows(definition, wanted, indexes, ciphertexts=False, records=records)
             matches = [uuid.UUID(bytes=rid) for rid, _ in rows if wanted is None or rid in wanted]
         else:
@@ -162,30 +163,6 @@ class Candidates(NamedTuple):
 
 def _numbers_of(among: QuerySet) -> tuple[str, Sequence]:
     return among.values_list("number", flat=True).query.sql_with_params()
-
-
-def option_indexes(tenant_keys, definition: PropertyDefinition) -> dict[int, str] | None:
-    """{blind index: option} of a searchable enumeration, under every key of the PRF keyset; None
-    when two options share an index. Every stored value of a sensitive enumeration is one of its
-    options (validated when written; an option can't be removed while held, on a sensitive property
-    not at all), so where the options' indexes differ, a value's index names it."""
-    if definition.data_type != PropertyDefinition.DataType.ENUMERATION or not definition.searchable:
-        return None
-    option_of: dict[int, str] = {}
-    for option in definition.option_values:
-        for index in crypto.blind_index_candidates(tenant_keys, definition.id, option):
-            if option_of.setdefault(index, option) != option:
-                return None
-    return option_of
-
-
-def _index_is_exact(definition: PropertyDefinition, tenant_keys, indexes: set[int], condition: Condition) -> bool:
-    """Whether the blind index alone answers an EQ or IN: every option it matches is a wanted one."""
-    option_of = option_indexes(tenant_keys, definition)
-    if option_of is None:
-        return False
-    wanted = {crypto.normalise(value) for value in condition.values}
-    return all(crypto.normalise(option_of[index]) in wanted for index in indexes if index in option_of)
 
 
 def _tenant_keys(definition: PropertyDefinition):
