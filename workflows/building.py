@@ -40,16 +40,16 @@ FILTER = ListMembership.Source.FILTER
 Chunk = tuple[int, int, int]  # (build, low, high)
 
 
-def _members_found(the_list: List, numbers: tuple[int, int]) -> QuerySet[Record]:
-    """The records numbered within `numbers` that meet the list's filter, for its creator: the
-    sensitive filters are evaluated (decrypted, audited) now, the query is what SQL has left."""
+def _members_found(the_list: List, numbers: tuple[int, int] | None = None, ids=None) -> QuerySet[Record]:
+    """The records numbered within `numbers` (or those of `ids`) that meet the list's filter, for its
+    creator: the sensitive filters are evaluated (decrypted, audited) now, the query is what SQL has left."""
     actor = the_list.created_by
     if actor is None or not actor.is_active:
         raise PermissionDenied("The list's creator is no longer active: save the list's filter again.")
     query = query_open(object_type=the_list.object_type, stored=the_list.filters, holder=HOLDER, holder_id=the_list.pk)
     with acting_as(surface_name="workflow", actor=actor):
         records = record_selectors.record_list(
-            actor=actor, object_type=the_list.object_type, filters=query, purpose="list", numbers=numbers
+            actor=actor, object_type=the_list.object_type, filters=query, purpose="list", numbers=numbers, ids=ids
         )
         return records.order_by().values("pk")
 
@@ -174,36 +174,35 @@ def _finish(the_list: List) -> None:
     )
 
 
-def list_record_check(*, record_id: uuid.UUID | str) -> int:
-    """After a record changed: its membership of each active list of its type; returns how many
-    memberships changed. A list being built is checked too, stamped with its running build."""
-    record = Record.objects.filter(pk=record_id).values("tenant_id", "object_type_id", "number").first()
-    if record is None:
+def list_records_check(*, record_ids) -> int:
+    """After records of one type changed: their membership of each active list of the type, the
+    filter evaluated once for them all; returns how many memberships changed. A list being built
+    is checked too, stamped with its running build."""
+    record_ids = [uuid.UUID(str(pk)) for pk in record_ids]
+    first = Record.objects.filter(pk__in=record_ids).values("tenant_id", "object_type_id").first()
+    if first is None:
         return 0
     lists = List.objects.filter(
-        tenant_id=record["tenant_id"], object_type_id=record["object_type_id"], kind=List.Kind.ACTIVE
+        tenant_id=first["tenant_id"], object_type_id=first["object_type_id"], kind=List.Kind.ACTIVE
     ).exclude(status=List.Status.FAILED)
     changed = 0
     for the_list in lists.select_related("object_type", "created_by"):
         try:
-            meets = _members_found(the_list, (record["number"], record["number"])).exists()
+            meeting = set(_members_found(the_list, ids=record_ids).values_list("pk", flat=True))
         except FAILURES as exc:
             _fail(the_list, exc)
             continue
         with transaction.atomic():
-            member = the_list.memberships.filter(record_id=record_id)
-            if meets and not member.exists():
-                ListMembership.objects.bulk_create(
-                    [ListMembership(list=the_list, record_id=record_id, build=the_list.build, source=FILTER)],
-                    ignore_conflicts=True,
-                )
-                changed += 1
-            elif not meets and member.exists():
-                member.delete()
-                changed += 1
-            else:
-                continue
-            List.objects.filter(pk=the_list.pk).update(member_count=the_list.memberships.count())
+            members = set(the_list.memberships.filter(record_id__in=record_ids).values_list("record_id", flat=True))
+            joining, leaving = meeting - members, members - meeting
+            ListMembership.objects.bulk_create(
+                [ListMembership(list=the_list, record_id=pk, build=the_list.build, source=FILTER) for pk in joining],
+                ignore_conflicts=True,
+            )
+            the_list.memberships.filter(record_id__in=leaving).delete()
+            if joining or leaving:
+                List.objects.filter(pk=the_list.pk).update(member_count=the_list.memberships.count())
+        changed += len(joining) + len(leaving)
     return changed
 
 

@@ -12,11 +12,12 @@ from django.dispatch import receiver
 
 from crm.records.events import DELETED, record_changed
 from workflows.models import List
-from workflows.tasks import list_build_queue, list_record_check_task
+from workflows.tasks import list_build_queue, list_records_check_task
 
 # More records than this changed at once (an import): the lists are built again rather than
-# checked record by record.
-CHECK_ONE_BY_ONE_AT_MOST = 200
+# checked; fewer are checked CHECK_CHUNK at a time (a workflow's batch is one check).
+CHECK_AT_MOST = 2_000
+CHECK_CHUNK = 500
 
 
 @receiver(record_changed, dispatch_uid="workflows.lists.records_changed")
@@ -24,10 +25,10 @@ def _records_changed(sender, *, tenant_id, object_type_id, record_ids, change, *
     if change == DELETED:
         return
     active = List.objects.filter(tenant_id=tenant_id, object_type_id=object_type_id, kind=List.Kind.ACTIVE)
-    if len(record_ids) > CHECK_ONE_BY_ONE_AT_MOST:
+    if len(record_ids) > CHECK_AT_MOST:
         for list_id in active.exclude(status=List.Status.BUILDING).values_list("pk", flat=True):
             list_build_queue(list_id=list_id)
         return
     if active.exists():
-        for record_id in record_ids:
-            list_record_check_task.delay(record_id)
+        for start in range(0, len(record_ids), CHECK_CHUNK):
+            list_records_check_task.delay(list(record_ids[start : start + CHECK_CHUNK]))

@@ -7,7 +7,7 @@ from functools import partial
 from celery import shared_task
 from django.db import transaction
 
-from workflows.building import list_build_resume, list_build_start, list_chunk_build, list_record_check, lists_due
+from workflows.building import list_build_resume, list_build_start, list_chunk_build, list_records_check, lists_due
 
 RETRIES = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 5}
 
@@ -27,8 +27,8 @@ def list_chunk_build_task(list_id: str, build: int, low: int, high: int) -> int:
 
 
 @shared_task(acks_late=True, **RETRIES)
-def list_record_check_task(record_id: str) -> int:
-    return list_record_check(record_id=record_id)
+def list_records_check_task(record_ids: list) -> int:
+    return list_records_check(record_ids=record_ids)
 
 
 @shared_task(acks_late=True)

@@ -106,3 +106,23 @@ def test_records_the_author_may_no_longer_change_fail_alone(tenant_a_admin, memb
     assert Enrolment.objects.get(workflow=flow, record=theirs[1]).status == "done"
     refused = Enrolment.objects.get(workflow=flow, record=theirs[0])
     assert refused.status == "failed" and "may no longer" in refused.error
+
+
+def test_an_active_list_takes_in_a_batch_of_changed_records_in_one_check(tenant_a_admin, contacts_a, monkeypatch):
+    from crm.records.filters import query_parse
+    from workflows import services as list_services
+    from workflows import tasks as list_tasks
+
+    checks = []
+    real = list_tasks.list_records_check_task.delay
+    monkeypatch.setattr(list_tasks.list_records_check_task, "delay", lambda ids: checks.append(len(ids)) or real(ids))
+    query = query_parse([{"filters": [{"propertyName": "lastname", "operator": "EQ", "value": "Batch"}]}])
+    the_list = list_services.list_create(
+        actor=tenant_a_admin, object_type=contacts_a, name="Batched", kind="active", filters=query
+    )
+    _flow(tenant_a_admin, contacts_a, [{"type": "set_property", "property": "lastname", "value": "Batch"}])
+    records = _contacts(tenant_a_admin, contacts_a, [f"B{i}" for i in range(30)])
+
+    the_list.refresh_from_db()
+    assert set(the_list.memberships.values_list("record_id", flat=True)) == {r.pk for r in records}
+    assert the_list.member_count == 30 and checks == [30, 30]  # created, then changed: one check each

@@ -283,7 +283,7 @@ def test_archived_records_leave_and_a_bulk_import_rebuilds_active_lists(
     the_list.refresh_from_db()
     assert _members(the_list) == {people[3].pk} and the_list.member_count == 1
 
-    monkeypatch.setattr(signals, "CHECK_ONE_BY_ONE_AT_MOST", 2)
+    monkeypatch.setattr(signals, "CHECK_AT_MOST", 2)
     imported = records.records_write_bulk(
         actor=tenant_a_admin,
         object_type=contacts_a,
