@@ -7,6 +7,7 @@ from crm.records import selectors as record_selectors
 from crm.records import services as record_services
 from sensitive import selectors
 from sensitive.models import SensitiveValue
+from tests.factories import make_property
 
 
 @pytest.fixture
@@ -100,11 +101,10 @@ def test_a_tampered_candidate_is_logged_and_the_others_still_match(patients, ten
 @pytest.fixture
 def residency(tenant_a_admin, contacts_a):
     options = [{"value": v, "label": v.title()} for v in ("citizen", "resident", "visitor", "student")]
-    return services.property_definition_create(
-        actor=tenant_a_admin,
-        object_type=contacts_a,
-        name="residency",
-        label="Residency",
+    return make_property(
+        tenant_a_admin,
+        contacts_a,
+        "residency",
         data_type="enumeration",
         options=options,
         sensitivity="sensitive",

@@ -50,14 +50,18 @@ def _messages(exc: Exception) -> str:
     return " ".join(getattr(exc, "messages", None) or [str(exc)])
 
 
+def _views_of(workflow: Workflow, records: list[Record], names: list[str]) -> dict:
+    """{record id: its view of `names`} for the workflow's author; a record they may no longer see
+    is missing."""
+    views = record_views(actor=workflow.created_by, records=records, properties=names, purpose="workflow")
+    return {view.record.pk: view for view in views}
+
+
 def _plain_values_many(workflow: Workflow, records: list[Record], names: list[str]) -> dict:
     """{record id: its values of `names` (all of which must be non-sensitive now), or StepFailed}."""
     if not names:
         return {record.pk: {} for record in records}
-    views = {
-        view.record.pk: view
-        for view in record_views(actor=workflow.created_by, records=records, properties=names, purpose="workflow")
-    }
+    views = _views_of(workflow, records, names)
     found = {}
     for record in records:
         view = views.get(record.pk)
@@ -108,10 +112,7 @@ def conditions_met(workflow: Workflow, records, stored: dict) -> set:
 
 def _copied_values(workflow: Workflow, records: list[Record], action: dict) -> dict:
     name, source = action["property"], placeholders(action["value"])[0]
-    views = {
-        view.record.pk: view
-        for view in record_views(actor=workflow.created_by, records=records, properties=[source], purpose="workflow")
-    }
+    views = _views_of(workflow, records, [source])
     target = PropertyDefinition.objects.filter(object_type=workflow.object_type, name=name).first()
     found = {}
     for record in records:

@@ -199,7 +199,7 @@ def _batch_run(workflow: Workflow | None, action: dict | None, ids: list[int], i
             return [Outcome(END)]
         now = timezone.now()
         if action["type"] == "wait":
-            later, todo = _wait(todo, steps, action, now)
+            later, todo = _wait(todo, steps, action, index, now)
             results = {enrolment.pk: Done("Waited") for enrolment in todo}
         else:
             later, results = [], _actions_run(workflow, action, todo, steps)
@@ -234,7 +234,7 @@ def _actions_run(workflow: Workflow, action: dict, todo: list[Enrolment], steps:
     return results
 
 
-def _wait(todo: list[Enrolment], steps: dict, action: dict, now) -> tuple[list[Outcome], list[Enrolment]]:
+def _wait(todo: list[Enrolment], steps: dict, action: dict, index: int, now) -> tuple[list[Outcome], list[Enrolment]]:
     """Enrolments entering the wait start it; (runs to come when it ends, enrolments whose wait is over)."""
     entering = [enrolment for enrolment in todo if steps[enrolment.pk].status != StepStatus.WAITING]
     for enrolment in entering:
@@ -252,7 +252,6 @@ def _wait(todo: list[Enrolment], steps: dict, action: dict, now) -> tuple[list[O
         else:
             enrolment.status, enrolment.wake_at = Status.RUNNING, None
             over.append(enrolment)
-    index = steps[todo[0].pk].index
     return [Outcome(LATER, index, countdown, tuple(ids)) for countdown, ids in later.items()], over
 
 
